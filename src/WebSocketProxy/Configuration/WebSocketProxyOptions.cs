@@ -1,0 +1,26 @@
+namespace WebSocketProxy.Configuration;
+
+/// <summary>The root options of the proxy, bound from the <c>WebSocketProxy</c> configuration section.</summary>
+/// <remarks>Each connection takes a snapshot of the options when it starts; a reload applies to new connections only.</remarks>
+public sealed class WebSocketProxyOptions
+{
+    /// <summary>Gets the routes, keyed by route id.</summary>
+    /// <value>Empty by default. Keys are compared case-insensitively.</value>
+    public IDictionary<string, RouteConfig> Routes { get; } = new Dictionary<string, RouteConfig>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the clusters, keyed by cluster id.</summary>
+    /// <value>Empty by default. Keys are compared case-insensitively.</value>
+    public IDictionary<string, ClusterConfig> Clusters { get; } = new Dictionary<string, ClusterConfig>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets how long a graceful shutdown waits for live sessions to finish their close handshakes before aborting them.</summary>
+    /// <value>Defaults to 10 seconds.</value>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets how long the proxy waits for a peer to answer a close frame before aborting that leg.</summary>
+    /// <value>Defaults to 5 seconds.</value>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the size of the pooled buffer each direction of a session rents while data is flowing.</summary>
+    /// <value>Defaults to 16 KiB. Idle sessions hold no buffer.</value>
+    public int ReceiveBufferSize { get; set; } = 16 * 1024;
+}

@@ -1,0 +1,6 @@
+namespace Microsoft.Extensions.DependencyInjection;
+
+internal sealed class WebSocketProxyBuilder(IServiceCollection services) : IWebSocketProxyBuilder
+{
+    public IServiceCollection Services { get; } = services;
+}

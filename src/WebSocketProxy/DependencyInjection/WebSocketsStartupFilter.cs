@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+
+namespace WebSocketProxy.Routing;
+
+/// <summary>Puts the WebSockets middleware at the start of the pipeline, so proxy routes work without <c>UseWebSockets()</c>.</summary>
+internal sealed class WebSocketsStartupFilter : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.UseWebSockets();
+        next(app);
+    };
+}

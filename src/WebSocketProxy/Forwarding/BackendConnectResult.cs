@@ -1,0 +1,48 @@
+using System.Net.WebSockets;
+
+namespace WebSocketProxy.Forwarding;
+
+/// <summary>The outcome of one backend handshake.</summary>
+internal readonly struct BackendConnectResult
+{
+    private BackendConnectResult(ClientWebSocket? socket, int statusCode, string errorType, IReadOnlyDictionary<string, IEnumerable<string>>? headers, Exception? error)
+    {
+        Socket = socket;
+        StatusCode = statusCode;
+        ErrorType = errorType;
+        ResponseHeaders = headers;
+        Error = error;
+    }
+
+    public ClientWebSocket? Socket { get; }
+
+    /// <summary>Gets the status to answer the client with when the connect failed.</summary>
+    public int StatusCode { get; }
+
+    /// <summary>Gets a bounded error category for logs and metrics.</summary>
+    public string ErrorType { get; }
+
+    /// <summary>Gets the backend's response headers when it refused the upgrade with a status of its own.</summary>
+    public IReadOnlyDictionary<string, IEnumerable<string>>? ResponseHeaders { get; }
+
+    public Exception? Error { get; }
+
+    public bool Succeeded => Socket is not null;
+
+    /// <summary>Gets whether another backend may succeed where this one failed (unreachable or timed out, not refused).</summary>
+    public bool IsRetryable => ErrorType is BackendErrorTypes.Unreachable or BackendErrorTypes.Timeout;
+
+    public static BackendConnectResult Success(ClientWebSocket socket) => new(socket, 101, string.Empty, null, null);
+
+    public static BackendConnectResult Failure(int statusCode, string errorType, Exception? error, IReadOnlyDictionary<string, IEnumerable<string>>? headers = null)
+        => new(null, statusCode, errorType, headers, error);
+}
+
+/// <summary>Bounded error categories of a backend handshake.</summary>
+internal static class BackendErrorTypes
+{
+    public const string Unreachable = "backend_unreachable";
+    public const string Timeout = "backend_timeout";
+    public const string Refused = "backend_refused";
+    public const string InvalidHandshake = "backend_invalid_handshake";
+}

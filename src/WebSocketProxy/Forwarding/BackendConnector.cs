@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http;
+using WebSocketProxy.Configuration;
+
+namespace WebSocketProxy.Forwarding;
+
+/// <summary>Connects the backend leg: a <see cref="ClientWebSocket"/> over one shared <see cref="HttpMessageInvoker"/>.</summary>
+internal sealed class BackendConnector : IDisposable
+{
+    private readonly HttpMessageInvoker _invoker;
+    private readonly TimeProvider _timeProvider;
+
+    public BackendConnector(TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider;
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ActivityHeadersPropagator = null, // trace context is set explicitly in BackendHandshakeHeaders
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = Timeout.InfiniteTimeSpan, // bounded per cluster by ConnectAsync's timeout
+        };
+        _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    public async Task<BackendConnectResult> ConnectAsync(HttpContext context, ProxyRoute route, ProxyCluster cluster, Uri target, CancellationToken cancellationToken)
+    {
+        var socket = new ClientWebSocket();
+        var options = socket.Options;
+        options.CollectHttpResponseDetails = true;
+        options.KeepAliveInterval = route.KeepAliveInterval;
+        options.KeepAliveTimeout = route.KeepAliveTimeout;
+        foreach (var protocol in context.WebSockets.WebSocketRequestedProtocols)
+        {
+            options.AddSubProtocol(protocol);
+        }
+
+        if (cluster.Compression)
+        {
+            options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+        }
+
+        BackendHandshakeHeaders.Apply(context, route, options);
+
+        using var timeout = new CancellationTokenSource(cluster.ConnectTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            await socket.ConnectAsync(target, _invoker, linked.Token);
+            return BackendConnectResult.Success(socket);
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or IOException)
+        {
+            var status = (int)socket.HttpStatusCode;
+            var headers = socket.HttpResponseHeaders;
+            socket.Dispose();
+            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return BackendConnectResult.Failure(StatusCodes.Status504GatewayTimeout, BackendErrorTypes.Timeout, ex);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("The client went away during the backend handshake.", ex, cancellationToken);
+            }
+
+            if (status is >= 200 and not 101)
+            {
+                return BackendConnectResult.Failure(status, BackendErrorTypes.Refused, ex, headers);
+            }
+
+            return status == 101
+                ? BackendConnectResult.Failure(StatusCodes.Status502BadGateway, BackendErrorTypes.InvalidHandshake, ex)
+                : BackendConnectResult.Failure(StatusCodes.Status502BadGateway, BackendErrorTypes.Unreachable, ex);
+        }
+    }
+
+    public void Dispose() => _invoker.Dispose();
+}

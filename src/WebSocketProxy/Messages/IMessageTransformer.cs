@@ -1,0 +1,16 @@
+namespace WebSocketProxy.Messages;
+
+/// <summary>Sees each whole message of a route and decides what happens to it: forward (possibly changed), drop, reply to the sender, or close.</summary>
+/// <remarks>
+/// Registered by name with <c>AddMessageTransformer</c> and listed per route in <see cref="Configuration.RouteConfig.Transformers"/>.
+/// A route with transformers assembles each message (bounded by its maximum message size) before calling them;
+/// a route without transformers streams frames without assembling. One instance serves every connection: implementations must be thread-safe.
+/// </remarks>
+public interface IMessageTransformer
+{
+    /// <summary>Transforms one message.</summary>
+    /// <param name="context">The message and its connection; valid only until the returned task completes.</param>
+    /// <param name="cancellationToken">Cancelled when the session ends.</param>
+    /// <returns>What to do with the message.</returns>
+    ValueTask<MessageTransformResult> TransformAsync(MessageTransformContext context, CancellationToken cancellationToken);
+}

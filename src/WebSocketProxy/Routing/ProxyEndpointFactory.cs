@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Cors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Forwarding;
+
+namespace WebSocketProxy.Routing;
+
+/// <summary>Turns a validated route into an endpoint with the standard metadata (authorization, rate limiting, CORS).</summary>
+internal static class ProxyEndpointFactory
+{
+    public static readonly RequestDelegate RequestDelegate = static context =>
+    {
+        var metadata = context.GetEndpoint()?.Metadata.GetMetadata<ProxyRouteMetadata>()
+            ?? throw new InvalidOperationException("The WebSocketProxy endpoint has lost its route metadata.");
+        var handler = context.RequestServices.GetRequiredService<ProxyRequestHandler>();
+        return handler.HandleAsync(context, metadata.Route, metadata.InlineCluster);
+    };
+
+    public static RouteEndpointBuilder CreateBuilder(ProxyRoute route, ProxyCluster? inlineCluster)
+    {
+        var builder = new RouteEndpointBuilder(RequestDelegate, route.Pattern, route.Config.Order)
+        {
+            DisplayName = $"WebSocketProxy route {route.Id}",
+        };
+        builder.Metadata.Add(new ProxyRouteMetadata(route, inlineCluster));
+        AddStandardMetadata(builder.Metadata, route.Config);
+        return builder;
+    }
+
+    public static void AddStandardMetadata(IList<object> metadata, RouteConfig config)
+    {
+        if (!string.IsNullOrEmpty(config.AuthorizationPolicy))
+        {
+            if (string.Equals(config.AuthorizationPolicy, "anonymous", StringComparison.OrdinalIgnoreCase))
+            {
+                metadata.Add(new AllowAnonymousAttribute());
+            }
+            else if (string.Equals(config.AuthorizationPolicy, "default", StringComparison.OrdinalIgnoreCase))
+            {
+                metadata.Add(new AuthorizeAttribute());
+            }
+            else
+            {
+                metadata.Add(new AuthorizeAttribute(config.AuthorizationPolicy));
+            }
+        }
+
+        if (!string.IsNullOrEmpty(config.RateLimiterPolicy))
+        {
+            metadata.Add(new EnableRateLimitingAttribute(config.RateLimiterPolicy));
+        }
+
+        if (!string.IsNullOrEmpty(config.CorsPolicy))
+        {
+            metadata.Add(new EnableCorsAttribute(config.CorsPolicy));
+        }
+    }
+}
