@@ -8,6 +8,7 @@ internal sealed class WebSocketsStartupFilter : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
+        app.Use(WebSocketProxy.Forwarding.UpgradeStreamCapture.InstallAsync);
         app.UseWebSockets();
         next(app);
     };

@@ -119,7 +119,8 @@ internal sealed partial class ProxyRequestHandler
             return;
         }
 
-        var session = new ProxySession(connection, clientSocket, backendSocket, snapshot.Options, _metrics, _sessionLogger, _timeProvider);
+        var transport = (context.Features.Get<IHttpUpgradeFeature>() as UpgradeStreamCapture)?.Stream;
+        var session = new ProxySession(connection, clientSocket, transport, backendSocket, snapshot.Options, _metrics, _sessionLogger, _timeProvider);
         var started = _timeProvider.GetTimestamp();
         backend.OnSessionStarted();
         _metrics.SessionStarted(route.Id, cluster.Id);

@@ -29,9 +29,12 @@ internal sealed partial class ProxySession
     private long _lastActivity;
     private int _closing;
 
+    private readonly Stream? _clientTransport;
+
     public ProxySession(
         ProxyConnectionContext connection,
         WebSocket client,
+        Stream? clientTransport,
         WebSocket backend,
         WebSocketProxyOptions options,
         ProxyMetrics metrics,
@@ -39,6 +42,7 @@ internal sealed partial class ProxySession
         TimeProvider timeProvider)
     {
         Connection = connection;
+        _clientTransport = clientTransport;
         _client = new SessionLeg(client, "client");
         _backend = new SessionLeg(backend, "backend");
         _route = connection.RouteState;
@@ -392,12 +396,19 @@ internal sealed partial class ProxySession
                     Log.LegFailed(_logger, Connection.ConnectionId, source.Name, outcome.Error);
                 }
 
-                source.Socket.Abort();
                 await destination.TryCloseOutputAsync(
                     fromClient ? WebSocketCloseStatus.EndpointUnavailable : BadGateway,
                     fromClient ? "Client went away" : "Backend went away",
                     _closeTimeout,
                     _timeProvider);
+                if (fromClient && _clientTransport is not null && outcome.Error is WebSocketException { WebSocketErrorCode: WebSocketError.Faulted })
+                {
+                    // The socket itself told the client why (1002 protocol error, 1007 invalid UTF-8):
+                    // linger until the client hangs up, so that close frame is not destroyed by a TCP reset.
+                    await LingerAsync(_clientTransport);
+                }
+
+                source.Socket.Abort();
                 break;
 
             case PumpOutcomeKind.DestinationFailed:
@@ -429,11 +440,12 @@ internal sealed partial class ProxySession
     private async Task DrainUntilCloseAsync(WebSocket socket)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        using var timeout = new CancellationTokenSource(_closeTimeout, _timeProvider);
         try
         {
             while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
             {
-                var result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                var result = await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return;
@@ -443,6 +455,28 @@ internal sealed partial class ProxySession
         catch (Exception ex) when (IsSocketFailure(ex))
         {
             // Gone before answering: the close frame was sent, that is all that can be done.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads and discards from a raw transport until the peer closes it, for at most one second or the close timeout.</summary>
+    private async Task LingerAsync(Stream transport)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1024);
+        var linger = _closeTimeout < TimeSpan.FromSeconds(1) ? _closeTimeout : TimeSpan.FromSeconds(1);
+        using var timeout = new CancellationTokenSource(linger, _timeProvider);
+        try
+        {
+            while (await transport.ReadAsync(buffer.AsMemory(), timeout.Token) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Gone, or lingered long enough.
         }
         finally
         {

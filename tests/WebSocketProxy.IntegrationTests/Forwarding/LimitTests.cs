@@ -74,7 +74,8 @@ public sealed class LimitTests
         var response = await ReadHeadersAsync(stream, ct);
         response.Should().StartWith("HTTP/1.1 101");
 
-        await stream.WriteAsync(new byte[] { 0x81, 0x02, (byte)'h', (byte)'i' }, ct); // FIN+text, no mask bit
+        var unmasked = new byte[] { 0x81, 11 }.Concat("hello world"u8.ToArray()).ToArray(); // FIN+text, mask bit not set
+        await stream.WriteAsync(unmasked, ct);
 
         var frame = new byte[2];
         await stream.ReadExactlyAsync(frame, ct);

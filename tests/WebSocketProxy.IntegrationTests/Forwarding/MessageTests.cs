@@ -64,7 +64,8 @@ public sealed class MessageTests
         {
             for (var i = 0; i < count; i++)
             {
-                await client.SendAsync(BitConverter.GetBytes(i), i % 2 == 0 ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, ct);
+                var payload = i % 2 == 0 ? BitConverter.GetBytes(i) : System.Text.Encoding.ASCII.GetBytes(i.ToString("D8", System.Globalization.CultureInfo.InvariantCulture));
+                await client.SendAsync(payload, i % 2 == 0 ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, ct);
             }
         }, ct);
 
@@ -73,9 +74,17 @@ public sealed class MessageTests
         {
             var result = await client.ReceiveAsync(buffer.AsMemory(), ct);
             result.EndOfMessage.Should().BeTrue();
-            result.Count.Should().Be(4);
-            BitConverter.ToInt32(buffer, 0).Should().Be(i);
-            result.MessageType.Should().Be(i % 2 == 0 ? WebSocketMessageType.Binary : WebSocketMessageType.Text);
+            if (i % 2 == 0)
+            {
+                result.MessageType.Should().Be(WebSocketMessageType.Binary);
+                result.Count.Should().Be(4);
+                BitConverter.ToInt32(buffer, 0).Should().Be(i);
+            }
+            else
+            {
+                result.MessageType.Should().Be(WebSocketMessageType.Text);
+                System.Text.Encoding.ASCII.GetString(buffer, 0, result.Count).Should().Be(i.ToString("D8", System.Globalization.CultureInfo.InvariantCulture));
+            }
         }
 
         await sender;
