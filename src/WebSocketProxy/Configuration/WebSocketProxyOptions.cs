@@ -23,4 +23,8 @@ public sealed class WebSocketProxyOptions
     /// <summary>Gets or sets the size of the pooled buffer each direction of a session rents while data is flowing.</summary>
     /// <value>Defaults to 16 KiB. Idle sessions hold no buffer.</value>
     public int ReceiveBufferSize { get; set; } = 16 * 1024;
+
+    /// <summary>Gets or sets the LLM mode settings (<c>WebSocketProxy:Llm</c>): providers, routes, budgets, cache, prices.</summary>
+    /// <value>No providers by default.</value>
+    public WebSocketProxy.Llm.LlmOptions Llm { get; set; } = new();
 }

@@ -6,6 +6,7 @@ using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Forwarding;
+using WebSocketProxy.Llm;
 using WebSocketProxy.Routing;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -34,6 +35,7 @@ public static class WebSocketProxyServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RoundRobinPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProxyLifetimeService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, WebSocketsStartupFilter>());
+        services.AddWebSocketProxyLlm();
         return new WebSocketProxyBuilder(services);
     }
 

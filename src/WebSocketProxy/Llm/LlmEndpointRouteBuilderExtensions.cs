@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Llm;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps LLM WebSocket endpoints.</summary>
+public static class LlmEndpointRouteBuilderExtensions
+{
+    /// <summary>Maps an LLM endpoint: clients connect with subprotocol <c>llm.v1</c> and run chat requests over one socket.</summary>
+    /// <param name="endpoints">The endpoint route builder.</param>
+    /// <param name="pattern">The route pattern, e.g. <c>/llm</c>.</param>
+    /// <param name="configure">Chooses the route's policy, e.g. <c>llm => llm.UseRoute("chat").WithMaxTokens(1024)</c>.</param>
+    /// <returns>A builder for conventions such as <c>RequireAuthorization</c> and <c>RequireRateLimiting</c>.</returns>
+    /// <exception cref="InvalidOperationException"><c>AddWebSocketProxy</c> was not called.</exception>
+    /// <exception cref="OptionsValidationException">The LLM configuration is invalid (every error in one message).</exception>
+    public static IEndpointConventionBuilder MapLlmWebSocket(this IEndpointRouteBuilder endpoints, string pattern, Action<LlmRouteBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        ArgumentNullException.ThrowIfNull(configure);
+        var handler = endpoints.ServiceProvider.GetService<LlmEndpointHandler>()
+            ?? throw new InvalidOperationException(
+                "Unable to find the WebSocketProxy services. Call 'builder.Services.AddWebSocketProxy(...)' before 'app.MapLlmWebSocket(...)'.");
+        var route = new LlmRouteBuilder(pattern);
+        configure(route);
+
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptionsMonitor<WebSocketProxyOptions>>().CurrentValue.Llm;
+        var errors = LlmOptionsValidator.Validate(options, route, endpoints.ServiceProvider);
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException("WebSocketProxy:Llm", typeof(LlmOptions), errors);
+        }
+
+        return endpoints.Map(pattern, context => handler.HandleAsync(context, route))
+            .WithDisplayName($"WebSocketProxy LLM route {pattern}");
+    }
+}

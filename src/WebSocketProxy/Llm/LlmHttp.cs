@@ -1,0 +1,275 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace WebSocketProxy.Llm;
+
+/// <summary>What the built-in adapters share: the named HttpClient, JSON bodies, and turning HTTP errors into <see cref="LlmUpstreamException"/>.</summary>
+internal static class LlmHttp
+{
+    public const string ClientName = "WebSocketProxy.Llm";
+
+    private const int MaxErrorBodyBytes = 64 * 1024;
+
+    public static Uri Endpoint(LlmProviderOptions provider, string defaultBaseUrl, string path)
+    {
+        var baseUrl = string.IsNullOrEmpty(provider.BaseUrl) ? defaultBaseUrl : provider.BaseUrl;
+        return new Uri(baseUrl.TrimEnd('/') + "/" + path);
+    }
+
+    public static HttpRequestMessage Post(Uri uri, Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Accept.ParseAdd("application/x-ndjson");
+        request.Headers.Accept.ParseAdd("application/json");
+        return request;
+    }
+
+    public static void WriteMessages(Utf8JsonWriter writer, string propertyName, IEnumerable<LlmMessage> messages)
+    {
+        writer.WriteStartArray(propertyName);
+        foreach (var message in messages)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("role", message.Role);
+            writer.WriteString("content", message.Content);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Sends the request and returns the response once its headers arrived; a failure status becomes an <see cref="LlmUpstreamException"/>.</summary>
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new LlmUpstreamException("The model provider could not be reached: " + ex.Message, ex);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var body = await ReadBoundedAsync(response, cancellationToken);
+            var (code, message) = ParseError(body);
+            throw new LlmUpstreamException(message ?? $"The model provider answered {(int)response.StatusCode} {response.ReasonPhrase}.")
+            {
+                StatusCode = (int)response.StatusCode,
+                ProviderCode = code,
+                RetryAfter = RetryAfter(response),
+            };
+        }
+    }
+
+    /// <summary>Reads the error object of an OpenAI (<c>{"error":{"message","code","type"}}</c>), Anthropic (<c>{"type":"error","error":{…}}</c>) or Ollama (<c>{"error":"…"}</c>) payload.</summary>
+    public static (string? Code, string? Message) ParseError(string body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return ParseError(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return (null, body.Length > 200 ? body[..200] : body);
+        }
+    }
+
+    public static (string? Code, string? Message) ParseError(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("error", out var error))
+        {
+            return (null, null);
+        }
+
+        if (error.ValueKind == JsonValueKind.String)
+        {
+            return (null, error.GetString());
+        }
+
+        if (error.ValueKind != JsonValueKind.Object)
+        {
+            return (null, null);
+        }
+
+        var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+        string? code = null;
+        if (error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String)
+        {
+            code = c.GetString();
+        }
+        else if (error.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String)
+        {
+            code = t.GetString();
+        }
+
+        return (code, message);
+    }
+
+    /// <summary>Reads <c>retry-after-ms</c>, <c>retry-after</c> (seconds or an HTTP date), then OpenAI's <c>x-ratelimit-reset-*</c> (Go durations) on a 429.</summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (TryGetHeader(response, "retry-after-ms", out var ms)
+            && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= 0)
+        {
+            return TimeSpan.FromMilliseconds(milliseconds);
+        }
+
+        if (response.Headers.RetryAfter is { } retryAfter)
+        {
+            if (retryAfter.Delta is { } delta)
+            {
+                return delta;
+            }
+
+            if (retryAfter.Date is { } date)
+            {
+                var wait = date - DateTimeOffset.UtcNow;
+                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            }
+        }
+
+        if ((int)response.StatusCode == 429)
+        {
+            TimeSpan? longest = null;
+            foreach (var name in (ReadOnlySpan<string>)["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"])
+            {
+                if (TryGetHeader(response, name, out var value) && TryParseGoDuration(value, out var duration) && (longest is null || duration > longest))
+                {
+                    longest = duration;
+                }
+            }
+
+            return longest;
+        }
+
+        return null;
+    }
+
+    /// <summary>Parses Go-style durations such as <c>6m0s</c>, <c>1.5s</c>, <c>20ms</c>, <c>1h2m3s</c>.</summary>
+    public static bool TryParseGoDuration(string value, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        var span = value.AsSpan().Trim();
+        if (span.IsEmpty)
+        {
+            return false;
+        }
+
+        double totalMs = 0;
+        while (!span.IsEmpty)
+        {
+            var i = 0;
+            while (i < span.Length && (char.IsAsciiDigit(span[i]) || span[i] == '.'))
+            {
+                i++;
+            }
+
+            if (i == 0 || !double.TryParse(span[..i], NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            {
+                return false;
+            }
+
+            span = span[i..];
+            var j = 0;
+            while (j < span.Length && char.IsAsciiLetter(span[j]))
+            {
+                j++;
+            }
+
+            var unit = span[..j];
+            span = span[j..];
+            var factor = unit switch
+            {
+                "h" => 3_600_000d,
+                "m" => 60_000d,
+                "s" => 1_000d,
+                "ms" => 1d,
+                "us" or "µs" => 0.001,
+                "ns" => 0.000001,
+                _ => -1,
+            };
+            if (factor < 0)
+            {
+                return false;
+            }
+
+            totalMs += number * factor;
+        }
+
+        duration = TimeSpan.FromMilliseconds(totalMs);
+        return true;
+    }
+
+    public static string NormaliseFinishReason(string? reason) => reason switch
+    {
+        null or "" => "stop",
+        "stop" or "end_turn" or "stop_sequence" or "completed" => "stop",
+        "length" or "max_tokens" or "max_output_tokens" or "model_length" => "length",
+        "tool_use" or "tool_calls" or "function_call" => "tool_calls",
+        "content_filter" or "refusal" => "content_filter",
+        _ => reason,
+    };
+
+    public static int? GetInt(JsonElement element, string name)
+        => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var i) ? i : null;
+
+    public static string? GetString(JsonElement element, string name)
+        => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static bool TryGetHeader(HttpResponseMessage response, string name, out string value)
+    {
+        if (response.Headers.TryGetValues(name, out var values))
+        {
+            foreach (var v in values)
+            {
+                value = v;
+                return true;
+            }
+        }
+
+        value = string.Empty;
+        return false;
+    }
+
+    private static async Task<string> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[MaxErrorBodyBytes];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        {
+            total += read;
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, total);
+    }
+}

@@ -1,0 +1,34 @@
+namespace WebSocketProxy.Llm;
+
+/// <summary>LLM mode settings, bound from <c>WebSocketProxy:Llm</c>.</summary>
+/// <remarks>Read when a request starts: a reload applies to the next request.</remarks>
+public sealed class LlmOptions
+{
+    /// <summary>Gets the model providers, keyed by name.</summary>
+    /// <value>Empty by default. Keys are compared case-insensitively.</value>
+    public IDictionary<string, LlmProviderOptions> Providers { get; } = new Dictionary<string, LlmProviderOptions>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the LLM routes' policies, keyed by route id (chosen in code with <c>UseRoute</c>).</summary>
+    /// <value>Empty by default. Keys are compared case-insensitively.</value>
+    public IDictionary<string, LlmRouteOptions> Routes { get; } = new Dictionary<string, LlmRouteOptions>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets the token and request budgets per user or API key.</summary>
+    /// <value>No limits by default.</value>
+    public LlmBudgetOptions Budgets { get; set; } = new();
+
+    /// <summary>Gets or sets the response cache settings.</summary>
+    /// <value>Enabled for temperature 0 by default.</value>
+    public LlmCacheOptions Cache { get; set; } = new();
+
+    /// <summary>Gets the price table used to estimate a request's cost in the usage log, keyed by model id.</summary>
+    /// <value>Empty by default: no cost is logged.</value>
+    public IDictionary<string, LlmPrice> Prices { get; } = new Dictionary<string, LlmPrice>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets the largest client message accepted; a larger one closes the socket with 1009.</summary>
+    /// <value>Defaults to 1 MiB.</value>
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Gets or sets how many requests one socket may have in flight; more are refused with <c>rate_limited</c>.</summary>
+    /// <value>Defaults to 16.</value>
+    public int MaxConcurrentRequests { get; set; } = 16;
+}

@@ -1,0 +1,26 @@
+namespace WebSocketProxy.Llm;
+
+/// <summary>A chat request as an adapter receives it: the provider's settings, the model and the normalised messages.</summary>
+public sealed class LlmRequest
+{
+    /// <summary>Gets the name of the provider under <c>WebSocketProxy:Llm:Providers</c>.</summary>
+    public required string ProviderName { get; init; }
+
+    /// <summary>Gets the provider's settings (base URL, API key) from configuration; never from the client.</summary>
+    public required LlmProviderOptions Provider { get; init; }
+
+    /// <summary>Gets the model id sent to the provider.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Gets the messages, with the route's system prompt and template already applied.</summary>
+    public required IReadOnlyList<LlmMessage> Messages { get; init; }
+
+    /// <summary>Gets the sampling temperature, if the client set one.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>Gets the nucleus sampling value, if the client set one.</summary>
+    public double? TopP { get; init; }
+
+    /// <summary>Gets the maximum number of output tokens, after the route's cap.</summary>
+    public int? MaxTokens { get; init; }
+}

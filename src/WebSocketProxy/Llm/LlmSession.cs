@@ -1,0 +1,302 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace WebSocketProxy.Llm;
+
+/// <summary>
+/// One client socket in LLM mode: reads <c>chat.request</c> / <c>chat.cancel</c> frames, runs requests concurrently, and
+/// sends every frame through one writer (a bounded channel), so frames of concurrent requests never interleave mid-message.
+/// </summary>
+internal sealed partial class LlmSession
+{
+    private readonly WebSocket _socket;
+    private readonly LlmChatProcessor _processor;
+    private readonly LlmOptions _options;
+    private readonly LlmRouteOptions _route;
+    private readonly string _routePattern;
+    private readonly string _user;
+    private readonly ILogger _logger;
+    private readonly Channel<byte[]> _outbox = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, bool> _running = new();
+    private readonly CancellationTokenSource _dead = new();
+
+    public LlmSession(WebSocket socket, LlmChatProcessor processor, LlmOptions options, LlmRouteOptions route, string routePattern, string user, ILogger logger)
+    {
+        _socket = socket;
+        _processor = processor;
+        _options = options;
+        _route = route;
+        _routePattern = routePattern;
+        _user = user;
+        _logger = logger;
+    }
+
+    public async Task RunAsync(CancellationToken aborted)
+    {
+        var writer = WriteLoopAsync(aborted);
+        (WebSocketCloseStatus Status, string Reason)? close = null;
+        try
+        {
+            close = await ReceiveLoopAsync(aborted);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            Log.ClientGone(_logger, _routePattern);
+        }
+        finally
+        {
+            foreach (var cts in _inFlight.Values)
+            {
+                CancelQuietly(cts);
+            }
+
+            await Task.WhenAll(_running.Keys);
+            _outbox.Writer.TryComplete();
+            await writer;
+            if (close is { } c && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    await _socket.CloseAsync(c.Status, c.Reason, timeout.Token);
+                }
+                catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+                {
+                    _socket.Abort();
+                }
+            }
+
+            _dead.Dispose();
+        }
+    }
+
+    /// <summary>Queues a frame; frames of one request keep their order. Dropped once the client is gone.</summary>
+    public async ValueTask SendAsync(byte[] frame)
+    {
+        try
+        {
+            await _outbox.Writer.WriteAsync(frame, _dead.Token);
+        }
+        catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private static void CancelQuietly(CancellationTokenSource cts)
+    {
+        try
+        {
+            cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task WriteLoopAsync(CancellationToken aborted)
+    {
+        await foreach (var frame in _outbox.Reader.ReadAllAsync())
+        {
+            if (_dead.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            try
+            {
+                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, aborted);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+            {
+                _dead.Cancel();
+            }
+        }
+    }
+
+    private async Task<(WebSocketCloseStatus, string)?> ReceiveLoopAsync(CancellationToken aborted)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (true)
+            {
+                var count = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (count == buffer.Length)
+                    {
+                        if (buffer.Length >= _options.MaxMessageBytes)
+                        {
+                            return (WebSocketCloseStatus.MessageTooBig, "message too big");
+                        }
+
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, Math.Max(_options.MaxMessageBytes, 4096)));
+                        buffer.AsSpan(0, count).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), aborted);
+                    count += result.Count;
+                    if (count > _options.MaxMessageBytes)
+                    {
+                        return (WebSocketCloseStatus.MessageTooBig, "message too big");
+                    }
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                switch (result.MessageType)
+                {
+                    case WebSocketMessageType.Close:
+                        return (WebSocketCloseStatus.NormalClosure, string.Empty);
+                    case WebSocketMessageType.Binary:
+                        return (WebSocketCloseStatus.InvalidMessageType, "llm.v1 frames are JSON text");
+                    default:
+                        await HandleAsync(buffer.AsMemory(0, count), aborted);
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async ValueTask HandleAsync(ReadOnlyMemory<byte> message, CancellationToken aborted)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(message);
+        }
+        catch (JsonException)
+        {
+            await SendAsync(LlmFrames.Error(null, null, LlmErrorCodes.BadRequest, "The message is not valid JSON."));
+            return;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var type = LlmHttp.GetString(root, "type");
+            var id = LlmHttp.GetString(root, "id");
+            if (type is not ("chat.request" or "chat.cancel"))
+            {
+                await SendAsync(LlmFrames.Error(id, null, LlmErrorCodes.BadRequest, $"Unknown message type '{type}' (expected chat.request or chat.cancel)."));
+                return;
+            }
+
+            if (string.IsNullOrEmpty(id) || id.Length > 256)
+            {
+                await SendAsync(LlmFrames.Error(null, null, LlmErrorCodes.BadRequest, "'id' must be a non-empty string of at most 256 characters."));
+                return;
+            }
+
+            if (type == "chat.cancel")
+            {
+                if (_inFlight.TryGetValue(id, out var cts))
+                {
+                    CancelQuietly(cts);
+                }
+
+                return;
+            }
+
+            var request = LlmClientRequest.Parse(root, id, out var error);
+            if (request is null)
+            {
+                await SendAsync(LlmFrames.Error(id, null, LlmErrorCodes.BadRequest, error!));
+                return;
+            }
+
+            if (_inFlight.Count >= _options.MaxConcurrentRequests)
+            {
+                await SendAsync(LlmFrames.Error(id, null, LlmErrorCodes.RateLimited, $"At most {_options.MaxConcurrentRequests} requests may be in flight on one socket."));
+                return;
+            }
+
+            var requestCts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            if (!_inFlight.TryAdd(id, requestCts))
+            {
+                requestCts.Dispose();
+                await SendAsync(LlmFrames.Error(null, null, LlmErrorCodes.BadRequest, $"A request with id '{id}' is already in flight."));
+                return;
+            }
+
+            var task = ProcessAsync(request, requestCts);
+            _running.TryAdd(task, true);
+            _ = task.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, bool>)state!).TryRemove(t, out _), _running, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task ProcessAsync(LlmClientRequest request, CancellationTokenSource cts)
+    {
+        await Task.Yield();
+        try
+        {
+            var models = request.Models.Count > 0 ? request.Models : _route.DefaultModel is { } d ? [d] : [];
+            if (models.Count == 0)
+            {
+                await SendAsync(LlmFrames.Error(request.Id, null, LlmErrorCodes.BadRequest, "The request names no 'model' and the route has no default model."));
+                return;
+            }
+
+            var (messages, maxTokens, error) = LlmPromptPolicy.Apply(_route, request, models);
+            if (error is not null)
+            {
+                await SendAsync(LlmFrames.Error(request.Id, null, LlmErrorCodes.BadRequest, error));
+                return;
+            }
+
+            var call = new LlmCall
+            {
+                RoutePattern = _routePattern,
+                User = _user,
+                Options = _options,
+                Route = _route,
+                Request = request,
+                Messages = messages,
+                MaxTokens = maxTokens,
+            };
+            if (!request.FanOut)
+            {
+                await _processor.RunAsync(call, new LlmResponseStream(this, request.Id, null), models[0], cts.Token);
+                return;
+            }
+
+            var runs = new Task[models.Count];
+            for (var i = 0; i < models.Count; i++)
+            {
+                runs[i] = _processor.RunAsync(call, new LlmResponseStream(this, request.Id, models[i]), models[i], cts.Token);
+            }
+
+            await Task.WhenAll(runs);
+        }
+        catch (Exception ex)
+        {
+            Log.RequestFailed(_logger, request.Id, ex);
+            await SendAsync(LlmFrames.Error(request.Id, null, LlmErrorCodes.UpstreamError, "The gateway failed to process the request."));
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, CancellationTokenSource>(request.Id, cts));
+            cts.Dispose();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 540, EventName = "LlmClientGone", Level = LogLevel.Debug, Message = "LLM client on {Route} went away; its requests are cancelled.")]
+        public static partial void ClientGone(ILogger logger, string route);
+
+        [LoggerMessage(EventId = 541, EventName = "LlmRequestFailed", Level = LogLevel.Error, Message = "LLM request {Id} failed in the gateway.")]
+        public static partial void RequestFailed(ILogger logger, string id, Exception exception);
+    }
+}
