@@ -1,0 +1,195 @@
+using FluentAssertions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Llm;
+
+namespace WebSocketProxy.Tests.Llm;
+
+public sealed class LlmPolicyTests
+{
+    [Theory]
+    [InlineData("6m0s", 360_000)]
+    [InlineData("1.5s", 1_500)]
+    [InlineData("20ms", 20)]
+    [InlineData("1h2m3s", 3_723_000)]
+    public void TryParseGoDuration_ValidValues_Parsed(string value, double milliseconds)
+    {
+        LlmHttp.TryParseGoDuration(value, out var duration).Should().BeTrue();
+        duration.TotalMilliseconds.Should().BeApproximately(milliseconds, 0.001);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("5x")]
+    [InlineData("s")]
+    public void TryParseGoDuration_Invalid_False(string value) => LlmHttp.TryParseGoDuration(value, out _).Should().BeFalse();
+
+    [Theory]
+    [InlineData("end_turn", "stop")]
+    [InlineData("max_tokens", "length")]
+    [InlineData("length", "length")]
+    [InlineData("tool_use", "tool_calls")]
+    [InlineData("weird", "weird")]
+    public void NormaliseFinishReason_ProviderValues_Mapped(string reason, string expected) => LlmHttp.NormaliseFinishReason(reason).Should().Be(expected);
+
+    [Fact]
+    public void Complete_ProviderFigures_NeverOverwritten()
+    {
+        var usage = LlmTokenEstimator.Complete(new LlmUsage { InputTokens = 25 }, estimatedInput: 999, outputCharacters: 40, forceEstimated: false);
+
+        usage.InputTokens.Should().Be(25);
+        usage.OutputTokens.Should().Be(10);
+        usage.TotalTokens.Should().Be(35);
+        usage.Estimated.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Complete_AllReported_NotEstimated()
+    {
+        var usage = LlmTokenEstimator.Complete(new LlmUsage { InputTokens = 10, OutputTokens = 5, TotalTokens = 15 }, 999, 999, forceEstimated: false);
+
+        usage.Should().BeEquivalentTo(new LlmUsage { InputTokens = 10, OutputTokens = 5, TotalTokens = 15, CachedTokens = 0, Estimated = false });
+    }
+
+    [Fact]
+    public void Apply_SystemPromptAndTemplate_MessagesBuilt()
+    {
+        var route = new LlmRouteOptions
+        {
+            SystemPrompt = "You are terse.",
+            Templates = new Dictionary<string, string> { ["summarise"] = "Summarise in {{ words }} words: {{text}}" },
+        };
+        var (messages, _, error) = LlmPromptPolicy.Apply(route, Parse("""{"template":"summarise","variables":{"words":"5","text":"long text"}}"""), ["m"]);
+
+        error.Should().BeNull();
+        messages.Should().Equal(new LlmMessage("system", "You are terse."), new LlmMessage("user", "Summarise in 5 words: long text"));
+    }
+
+    [Theory]
+    [InlineData("""{"template":"nope"}""", "Unknown template 'nope'.")]
+    [InlineData("""{"template":"t","variables":{}}""", "Template 't' needs the variable 'x'.")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"options":{"max_tokens":500}}""", "max_tokens 500 exceeds this route's cap of 100.")]
+    [InlineData("""{"messages":[{"role":"system","content":"evil"},{"role":"user","content":"hi"}]}""", "System messages are not allowed on this route.")]
+    [InlineData("""{"messages":[]}""", "The request has no user or assistant messages (send 'messages' or a 'template').")]
+    public void Apply_PolicyViolations_Refused(string json, string reason)
+    {
+        var route = new LlmRouteOptions
+        {
+            Templates = new Dictionary<string, string> { ["t"] = "{{x}}" },
+            MaxTokensCap = 100,
+            AllowClientSystemMessages = false,
+        };
+
+        LlmPromptPolicy.Apply(route, Parse(json), ["m"]).Error.Should().Be(reason);
+    }
+
+    [Fact]
+    public void Apply_ModelNotAllowed_Refused()
+    {
+        var route = new LlmRouteOptions { AllowedModels = ["small"] };
+
+        LlmPromptPolicy.Apply(route, Request(), ["big"]).Error.Should().Be("Model 'big' is not allowed on this route.");
+    }
+
+    [Fact]
+    public void Apply_NoMaxTokens_CapUsed()
+    {
+        LlmPromptPolicy.Apply(new LlmRouteOptions { MaxTokensCap = 64 }, Request(), ["m"]).MaxTokens.Should().Be(64);
+    }
+
+    [Fact]
+    public void CacheKey_SameNormalisedRequest_SameKey_DifferentOptions_DifferentKey()
+    {
+        List<LlmMessage> messages = [new("user", "hi")];
+
+        LlmResponseCache.Key("GPT-4o", messages, 0, null, 10).Should().Be(LlmResponseCache.Key("gpt-4o ", messages, 0, null, 10));
+        LlmResponseCache.Key("gpt-4o", messages, 0, null, 10).Should().NotBe(LlmResponseCache.Key("gpt-4o", messages, 0, null, 11));
+        LlmResponseCache.Key("gpt-4o", messages, 0, null, 10).Should().NotBe(LlmResponseCache.Key("gpt-4o", [new("user", "hi!")], 0, null, 10));
+    }
+
+    [Fact]
+    public void Budgets_TokensPerMinute_ReservesRefusesAndReconciles()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        using var budgets = Budgets(new LlmBudgetOptions { TokensPerMinute = 1000 }, time);
+
+        var first = budgets.TryReserve("user:a", 800);
+        first.Reservation.Should().NotBeNull();
+        var refused = budgets.TryReserve("user:a", 300);
+        refused.ErrorCode.Should().Be(LlmErrorCodes.RateLimited);
+        refused.RetryAfter.Should().Be(TimeSpan.FromMinutes(1));
+        budgets.TryReserve("user:b", 300).Reservation.Should().NotBeNull("budgets are per user");
+
+        first.Reservation!.Reconcile(100);
+        budgets.TryReserve("user:a", 300).Reservation.Should().NotBeNull("the unused 700 tokens were given back");
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        budgets.TryReserve("user:a", 700).RetryAfter.Should().Be(TimeSpan.FromSeconds(30));
+        time.Advance(TimeSpan.FromSeconds(30));
+        budgets.TryReserve("user:a", 1000).Reservation.Should().NotBeNull("a new window started");
+    }
+
+    [Fact]
+    public void Budgets_TokensPerDay_QuotaExceededUntilUtcMidnight()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 22, 0, 0, TimeSpan.Zero));
+        using var budgets = Budgets(new LlmBudgetOptions { TokensPerDay = 500 }, time);
+
+        budgets.TryReserve("user:a", 500).Reservation!.Reconcile(600);
+        var refused = budgets.TryReserve("user:a", 1);
+
+        refused.ErrorCode.Should().Be(LlmErrorCodes.QuotaExceeded);
+        refused.RetryAfter.Should().Be(TimeSpan.FromHours(2));
+        time.Advance(TimeSpan.FromHours(2));
+        budgets.TryReserve("user:a", 500).Reservation.Should().NotBeNull();
+    }
+
+    [Fact]
+    public void Budgets_RequestsPerMinute_Refused()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        using var budgets = Budgets(new LlmBudgetOptions { RequestsPerMinute = 2 }, time);
+
+        budgets.TryReserve("k", 10).Reservation.Should().NotBeNull();
+        budgets.TryReserve("k", 10).Reservation.Should().NotBeNull();
+        var refused = budgets.TryReserve("k", 10);
+
+        refused.ErrorCode.Should().Be(LlmErrorCodes.RateLimited);
+        refused.Message.Should().Contain("requests per minute");
+    }
+
+    [Fact]
+    public void Cost_FromPriceTable()
+    {
+        var options = new LlmOptions();
+        options.Prices["m"] = new LlmPrice { InputPerMillion = 1m, CachedInputPerMillion = 0.5m, OutputPerMillion = 4m };
+
+        LlmUsageRecorder.Cost(options, "m", new LlmUsage { InputTokens = 1_000_000, CachedTokens = 200_000, OutputTokens = 500_000 }).Should().Be(0.8m + 0.1m + 2m);
+        LlmUsageRecorder.Cost(options, "other", new LlmUsage { InputTokens = 1 }).Should().BeNull();
+    }
+
+    private static LlmBudgets Budgets(LlmBudgetOptions budget, TimeProvider time)
+    {
+        var options = new WebSocketProxyOptions();
+        options.Llm.Budgets = budget;
+        return new LlmBudgets(new StaticMonitor(options), time);
+    }
+
+    private static LlmClientRequest Request() => Parse("""{"messages":[{"role":"user","content":"hi"}]}""");
+
+    private static LlmClientRequest Parse(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return LlmClientRequest.Parse(document.RootElement, "r1", out var error) ?? throw new InvalidOperationException(error);
+    }
+
+    private sealed class StaticMonitor(WebSocketProxyOptions value) : IOptionsMonitor<WebSocketProxyOptions>
+    {
+        public WebSocketProxyOptions CurrentValue => value;
+
+        public WebSocketProxyOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<WebSocketProxyOptions, string?> listener) => null;
+    }
+}
