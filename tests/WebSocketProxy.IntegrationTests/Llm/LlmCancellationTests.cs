@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text;
+using FluentAssertions;
+using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Tests.Llm;
+using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
+
+namespace WebSocketProxy.IntegrationTests.Llm;
+
+public sealed class LlmCancellationTests
+{
+    [Fact]
+    public async Task ChatCancel_WhileWaitingForFirstToken_UpstreamAbortedWithin1s()
+    {
+        var ct = Ws.Timeout();
+        await using var upstream = await LoopbackUpstream.StartAsync(context => Task.Delay(Timeout.Infinite, context.RequestAborted));
+        await using var gateway = await StartGatewayAsync(o => AddProvider(o, "openai", upstream.BaseUrl + "/v1"));
+        using var client = await ConnectAsync(gateway, ct);
+        await client.SendAsync(Request("r1"), ct);
+        await upstream.Received.WaitAsync(ct);
+
+        var watch = Stopwatch.StartNew();
+        await client.CancelAsync("r1", ct);
+        await upstream.Aborted.WaitAsync(ct);
+        var elapsed = watch.Elapsed;
+        var frames = await client.ReceiveUntilTerminalAsync(ct);
+
+        elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1));
+        frames.Should().ContainSingle();
+        Type(frames[0]).Should().Be("chat.cancelled");
+        frames[0].GetProperty("id").GetString().Should().Be("r1");
+        frames[0].GetProperty("usage").GetProperty("estimated").GetBoolean().Should().BeTrue();
+        frames[0].GetProperty("usage").GetProperty("input").GetInt32().Should().BeGreaterThan(0, "the prompt was sent, so its tokens are billed (estimated)");
+    }
+
+    [Fact]
+    public async Task ChatCancel_MidStream_PartialUsageEstimatedAndUpstreamAborted()
+    {
+        var ct = Ws.Timeout();
+        await using var upstream = await LoopbackUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            var first = Encoding.UTF8.GetBytes("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once upon a time\"},\"finish_reason\":null}]}\n\n");
+            await context.Response.Body.WriteAsync(first, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        });
+        await using var gateway = await StartGatewayAsync(o => AddProvider(o, "openai", upstream.BaseUrl + "/v1"));
+        using var client = await ConnectAsync(gateway, ct);
+        await client.SendAsync(Request("r1"), ct);
+        (await client.ReceiveAsync(ct)).GetProperty("type").GetString().Should().Be("chat.started");
+        (await client.ReceiveAsync(ct)).GetProperty("text").GetString().Should().Be("Once upon a time");
+
+        var watch = Stopwatch.StartNew();
+        await client.CancelAsync("r1", ct);
+        await upstream.Aborted.WaitAsync(ct);
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1));
+        var cancelled = (await client.ReceiveUntilTerminalAsync(ct)).Single();
+
+        Type(cancelled).Should().Be("chat.cancelled");
+        var usage = cancelled.GetProperty("usage");
+        usage.GetProperty("estimated").GetBoolean().Should().BeTrue();
+        usage.GetProperty("output").GetInt32().Should().Be(4, "16 characters streamed ≈ 4 tokens");
+    }
+
+    [Fact]
+    public async Task ClientDisconnect_WhileWaitingForFirstToken_UpstreamAbortedWithin1s()
+    {
+        var ct = Ws.Timeout();
+        await using var upstream = await LoopbackUpstream.StartAsync(context => Task.Delay(Timeout.Infinite, context.RequestAborted));
+        await using var gateway = await StartGatewayAsync(o => AddProvider(o, "openai", upstream.BaseUrl + "/v1"));
+        var client = await ConnectAsync(gateway, ct);
+        await client.SendAsync(Request("r1"), ct);
+        await upstream.Received.WaitAsync(ct);
+
+        var watch = Stopwatch.StartNew();
+        client.Socket.Abort();
+        client.Dispose();
+        await upstream.Aborted.WaitAsync(ct);
+
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task ClientCloses_InFlightRequestCancelledAndUpstreamAborted()
+    {
+        var ct = Ws.Timeout();
+        await using var upstream = await LoopbackUpstream.StartAsync(context => Task.Delay(Timeout.Infinite, context.RequestAborted));
+        await using var gateway = await StartGatewayAsync(o => AddProvider(o, "openai", upstream.BaseUrl + "/v1"));
+        using var client = await ConnectAsync(gateway, ct);
+        await client.SendAsync(Request("r1"), ct);
+        await upstream.Received.WaitAsync(ct);
+
+        var watch = Stopwatch.StartNew();
+        await client.Socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", ct);
+        await upstream.Aborted.WaitAsync(ct);
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1));
+        var cancelled = await client.ReceiveAsync(ct);
+        var close = await client.Socket.ReceiveCloseAsync(ct);
+
+        Type(cancelled).Should().Be("chat.cancelled");
+        close.CloseStatus.Should().Be(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure);
+    }
+
+    [Fact]
+    public async Task CancelUnknownId_Ignored()
+    {
+        var ct = Ws.Timeout();
+        await using var upstream = await LoopbackUpstream.StartAsync(LoopbackUpstream.ReplayFixture("openai-chat-stream.sse"));
+        await using var gateway = await StartGatewayAsync(o => AddProvider(o, "openai", upstream.BaseUrl + "/v1"));
+        using var client = await ConnectAsync(gateway, ct);
+
+        await client.CancelAsync("nope", ct);
+        await client.SendAsync(Request("r1"), ct);
+        var frames = await client.ReceiveUntilTerminalAsync(ct);
+
+        frames.Should().OnlyContain(f => f.GetProperty("id").GetString() == "r1");
+        Type(frames[^1]).Should().Be("chat.completed");
+    }
+}
