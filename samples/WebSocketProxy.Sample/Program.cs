@@ -15,17 +15,23 @@ if (new Uri(echoUrl).Port == 0)
     });
 }
 
+// The offline fake model behind /llm (OpenAI-compatible SSE); OPENAI_API_KEY switches the route to OpenAI.
+var fakeLlm = await FakeLlmProvider.StartAndConfigureAsync(builder.Configuration);
+
 builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));
 
 var app = builder.Build();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapWebSocketProxy();
+app.MapLlmWebSocket("/llm", llm => llm.UseRoute("sample"));
 app.MapGet("/healthz", () => Results.Text("ok"));
 
 app.Lifetime.ApplicationStopped.Register(() => echo.StopAsync().GetAwaiter().GetResult());
+app.Lifetime.ApplicationStopped.Register(() => fakeLlm.StopAsync().GetAwaiter().GetResult());
 await app.RunAsync();
 await echo.DisposeAsync();
+await fakeLlm.DisposeAsync();
 
 /// <summary>The sample gateway's entry point (public for WebApplicationFactory).</summary>
 public partial class Program;
