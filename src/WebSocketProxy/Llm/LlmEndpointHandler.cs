@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WebSocketProxy.Configuration;
@@ -11,6 +12,7 @@ namespace WebSocketProxy.Llm;
 internal sealed class LlmEndpointHandler(
     LlmChatProcessor processor,
     IOptionsMonitor<WebSocketProxyOptions> options,
+    IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory)
 {
     public const string SubProtocol = "llm.v1";
@@ -39,6 +41,7 @@ internal sealed class LlmEndpointHandler(
         var user = BudgetKey(context, llm.Budgets.ApiKeyHeader);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = offered.Count > 0 ? SubProtocol : null });
         var session = new LlmSession(socket, processor, llm, routeOptions, route.Pattern, user, _logger);
+        using var stopping = lifetime.ApplicationStopping.Register(static s => ((LlmSession)s!).Stop(), session);
         await session.RunAsync(context.RequestAborted);
     }
 

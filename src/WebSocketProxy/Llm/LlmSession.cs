@@ -24,6 +24,7 @@ internal sealed partial class LlmSession
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _running = new();
     private readonly CancellationTokenSource _dead = new();
+    private static readonly byte[] CloseSentinel = [];
 
     public LlmSession(WebSocket socket, LlmChatProcessor processor, LlmOptions options, LlmRouteOptions route, string routePattern, string user, ILogger logger)
     {
@@ -75,6 +76,23 @@ internal sealed partial class LlmSession
         }
     }
 
+    /// <summary>The server is stopping: cancels every request (each gets <c>chat.cancelled</c>), then closes with 1001.</summary>
+    public void Stop()
+    {
+        foreach (var cts in _inFlight.Values)
+        {
+            CancelQuietly(cts);
+        }
+
+        _ = StopAsync();
+
+        async Task StopAsync()
+        {
+            await Task.WhenAll(_running.Keys);
+            await SendAsync(CloseSentinel);
+        }
+    }
+
     /// <summary>Queues a frame; frames of one request keep their order. Dropped once the client is gone.</summary>
     public async ValueTask SendAsync(byte[] frame)
     {
@@ -109,6 +127,12 @@ internal sealed partial class LlmSession
 
             try
             {
+                if (ReferenceEquals(frame, CloseSentinel))
+                {
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down", aborted);
+                    continue;
+                }
+
                 await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, aborted);
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
@@ -239,6 +263,7 @@ internal sealed partial class LlmSession
     private async Task ProcessAsync(LlmClientRequest request, CancellationTokenSource cts)
     {
         await Task.Yield();
+        var streams = new List<LlmResponseStream>();
         try
         {
             var models = request.Models.Count > 0 ? request.Models : _route.DefaultModel is { } d ? [d] : [];
@@ -265,16 +290,12 @@ internal sealed partial class LlmSession
                 Messages = messages,
                 MaxTokens = maxTokens,
             };
-            if (!request.FanOut)
-            {
-                await _processor.RunAsync(call, new LlmResponseStream(this, request.Id, null), models[0], cts.Token);
-                return;
-            }
-
             var runs = new Task[models.Count];
             for (var i = 0; i < models.Count; i++)
             {
-                runs[i] = _processor.RunAsync(call, new LlmResponseStream(this, request.Id, models[i]), models[i], cts.Token);
+                var stream = new LlmResponseStream(this, request.Id, request.FanOut ? models[i] : null);
+                streams.Add(stream);
+                runs[i] = _processor.RunAsync(call, stream, models[i], cts.Token);
             }
 
             await Task.WhenAll(runs);
@@ -282,7 +303,15 @@ internal sealed partial class LlmSession
         catch (Exception ex)
         {
             Log.RequestFailed(_logger, request.Id, ex);
-            await SendAsync(LlmFrames.Error(request.Id, null, LlmErrorCodes.UpstreamError, "The gateway failed to process the request."));
+            if (streams.Count == 0)
+            {
+                await SendAsync(LlmFrames.Error(request.Id, null, LlmErrorCodes.UpstreamError, "The gateway failed to process the request."));
+            }
+
+            foreach (var stream in streams)
+            {
+                await stream.ErrorAsync(LlmErrorCodes.UpstreamError, "The gateway failed to process the request.");
+            }
         }
         finally
         {

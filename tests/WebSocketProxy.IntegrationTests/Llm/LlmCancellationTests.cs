@@ -117,4 +117,25 @@ public sealed class LlmCancellationTests
         frames.Should().OnlyContain(f => f.GetProperty("id").GetString() == "r1");
         Type(frames[^1]).Should().Be("chat.completed");
     }
+
+    [Fact]
+    public async Task ServerStopping_InFlightCancelledThenClosed1001()
+    {
+        var ct = Ws.Timeout();
+        await using var upstream = await LoopbackUpstream.StartAsync(context => Task.Delay(Timeout.Infinite, context.RequestAborted));
+        await using var gateway = await StartGatewayAsync(o => AddProvider(o, "openai", upstream.BaseUrl + "/v1"));
+        using var client = await ConnectAsync(gateway, ct);
+        await client.SendAsync(Request("r1"), ct);
+        await upstream.Received.WaitAsync(ct);
+
+        var stopping = gateway.App.StopAsync(ct);
+        var cancelled = await client.ReceiveAsync(ct);
+        var close = await client.Socket.ReceiveCloseAsync(ct);
+        await client.Socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, ct);
+        await stopping;
+
+        Type(cancelled).Should().Be("chat.cancelled");
+        close.CloseStatus.Should().Be(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable);
+        await upstream.Aborted.WaitAsync(ct);
+    }
 }
