@@ -31,6 +31,9 @@ internal sealed class LlmAttempt(LlmCall call, LlmResponseStream stream, List<Ll
 
     public TimeSpan? TimeToFirstToken { get; set; }
 
+    /// <summary>Gets or sets the terminal frame, sent after the budget was reconciled and the cache written, so a client that reacts to it sees both.</summary>
+    public Func<ValueTask>? Terminal { get; set; }
+
     public string Outcome { get; set; } = LlmErrorCodes.UpstreamError;
 
     public LlmUsage Billed { get; set; } = new() { InputTokens = 0, OutputTokens = 0, CachedTokens = 0, TotalTokens = 0 };

@@ -73,15 +73,7 @@ internal sealed partial class LlmChatProcessor
                 return;
             }
 
-            try
-            {
-                await _fallback.ExecuteAsync(static (state, token) => state.Processor.AttemptAsync(state.Attempt, token), (Processor: this, Attempt: attempt), cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await CancelledAsync(attempt);
-            }
-
+            await _fallback.ExecuteAsync(static (state, token) => state.Processor.AttemptAsync(state.Attempt, token), (Processor: this, Attempt: attempt), cancellationToken);
             if (cacheKey is not null && attempt.Outcome == "completed" && attempt.FinishReason == "stop")
             {
                 await _cache.SetAsync(cacheKey, ToCached(attempt), call.Options.Cache.Expiration, CancellationToken.None);
@@ -89,11 +81,16 @@ internal sealed partial class LlmChatProcessor
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await CancelledAsync(attempt);
+            Cancelled(attempt);
         }
         finally
         {
             reservation.Reconcile(attempt.Billed.TotalTokens ?? 0);
+            if (attempt.Terminal is { } terminal)
+            {
+                await terminal();
+            }
+
             await RecordAsync(attempt, attempt.Current?.Model ?? model);
         }
     }
@@ -142,16 +139,17 @@ internal sealed partial class LlmChatProcessor
         }
 
         var usage = new LlmUsage { InputTokens = hit.InputTokens, OutputTokens = hit.OutputTokens, CachedTokens = hit.CachedTokens, TotalTokens = hit.TotalTokens };
-        await attempt.Stream.CompleteAsync(hit.FinishReason, usage);
+        attempt.Terminal = () => attempt.Stream.CompleteAsync(hit.FinishReason, usage);
         attempt.Outcome = "cache_hit";
         attempt.Billed = new LlmUsage { InputTokens = 0, OutputTokens = 0, CachedTokens = 0, TotalTokens = 0 };
     }
 
-    private async ValueTask CancelledAsync(LlmAttempt attempt)
+    private static void Cancelled(LlmAttempt attempt)
     {
         attempt.Outcome = "cancelled";
-        attempt.Billed = LlmTokenEstimator.Complete(attempt.Usage, attempt.Current is null ? 0 : attempt.EstimatedInput, attempt.Text.Length, forceEstimated: true);
-        await attempt.Stream.CancelledAsync(attempt.Billed);
+        var billed = LlmTokenEstimator.Complete(attempt.Usage, attempt.Current is null ? 0 : attempt.EstimatedInput, attempt.Text.Length, forceEstimated: true);
+        attempt.Billed = billed;
+        attempt.Terminal = () => attempt.Stream.CancelledAsync(billed);
     }
 
     private async ValueTask AttemptAsync(LlmAttempt attempt, CancellationToken cancellationToken)
@@ -254,9 +252,11 @@ internal sealed partial class LlmChatProcessor
         if (code is null)
         {
             await attempt.Stream.StartAsync(target.Model, target.ProviderName, cacheHit: false);
-            attempt.Billed = LlmTokenEstimator.Complete(attempt.Usage, attempt.EstimatedInput, attempt.Text.Length, forceEstimated: false);
+            var usage = LlmTokenEstimator.Complete(attempt.Usage, attempt.EstimatedInput, attempt.Text.Length, forceEstimated: false);
+            var finishReason = attempt.FinishReason!;
+            attempt.Billed = usage;
             attempt.Outcome = "completed";
-            await attempt.Stream.CompleteAsync(attempt.FinishReason!, attempt.Billed);
+            attempt.Terminal = () => attempt.Stream.CompleteAsync(finishReason, usage);
             return;
         }
 
@@ -270,7 +270,7 @@ internal sealed partial class LlmChatProcessor
         attempt.Billed = attempt.Text.Length == 0 && !attempt.UsageReported
             ? attempt.Billed
             : LlmTokenEstimator.Complete(attempt.Usage, attempt.EstimatedInput, attempt.Text.Length, forceEstimated: false);
-        await attempt.Stream.ErrorAsync(code, message!, retryAfter, status);
+        attempt.Terminal = () => attempt.Stream.ErrorAsync(code, message!, retryAfter, status);
     }
 
     private ValueTask RecordAsync(LlmAttempt attempt, string model)
