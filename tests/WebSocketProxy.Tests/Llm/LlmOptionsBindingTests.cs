@@ -1,0 +1,50 @@
+using FluentAssertions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Llm;
+
+namespace WebSocketProxy.Tests.Llm;
+
+public sealed class LlmOptionsBindingTests
+{
+    [Fact]
+    public void Bind_LlmSection_EverySettingRead()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WebSocketProxy:Llm:Providers:openai:Type"] = "openai",
+            ["WebSocketProxy:Llm:Providers:openai:ApiKey"] = "sk-1",
+            ["WebSocketProxy:Llm:Providers:openai:Models:0"] = "gpt-4o-mini",
+            ["WebSocketProxy:Llm:Providers:openai:Timeout"] = "00:00:30",
+            ["WebSocketProxy:Llm:Routes:chat:Targets:0"] = "openai",
+            ["WebSocketProxy:Llm:Routes:chat:Targets:1"] = "local/llama3.2",
+            ["WebSocketProxy:Llm:Routes:chat:AllowedModels:0"] = "gpt-4o-mini",
+            ["WebSocketProxy:Llm:Routes:chat:Templates:t"] = "Say {{x}}",
+            ["WebSocketProxy:Llm:Routes:chat:MaxTokensCap"] = "256",
+            ["WebSocketProxy:Llm:Routes:chat:AllowClientSystemMessages"] = "false",
+            ["WebSocketProxy:Llm:Budgets:TokensPerMinute"] = "1000",
+            ["WebSocketProxy:Llm:Budgets:ApiKeyHeader"] = "X-Key",
+            ["WebSocketProxy:Llm:Cache:Enabled"] = "false",
+            ["WebSocketProxy:Llm:Prices:gpt-4o-mini:InputPerMillion"] = "0.15",
+            ["WebSocketProxy:Llm:MaxConcurrentRequests"] = "4",
+        }).Build();
+        using var services = new ServiceCollection().AddWebSocketProxy(configuration.GetSection("WebSocketProxy")).Services.BuildServiceProvider();
+
+        var llm = services.GetRequiredService<IOptions<WebSocketProxyOptions>>().Value.Llm;
+
+        llm.Providers["OPENAI"].Should().BeEquivalentTo(new LlmProviderOptions { Type = "openai", ApiKey = "sk-1", Models = ["gpt-4o-mini"], Timeout = TimeSpan.FromSeconds(30) });
+        var route = llm.Routes["chat"];
+        route.Targets.Should().Equal("openai", "local/llama3.2");
+        route.AllowedModels.Should().Equal("gpt-4o-mini");
+        route.Templates["t"].Should().Be("Say {{x}}");
+        route.MaxTokensCap.Should().Be(256);
+        route.AllowClientSystemMessages.Should().BeFalse();
+        llm.Budgets.TokensPerMinute.Should().Be(1000);
+        llm.Budgets.ApiKeyHeader.Should().Be("X-Key");
+        llm.Cache.Enabled.Should().BeFalse();
+        llm.Prices["gpt-4o-mini"].InputPerMillion.Should().Be(0.15m);
+        llm.MaxConcurrentRequests.Should().Be(4);
+    }
+}
