@@ -138,4 +138,32 @@ public sealed class LlmCancellationTests
         close.CloseStatus.Should().Be(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable);
         await upstream.Aborted.WaitAsync(ct);
     }
+
+    [Fact]
+    public async Task ChatCancel_AnthropicReportedInput_KeptWhileOutputEstimated()
+    {
+        var ct = Ws.Timeout();
+        await using var upstream = await LoopbackUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            var head = Encoding.UTF8.GetBytes(
+                "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n"
+                + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello there, friend\"}}\n\n");
+            await context.Response.Body.WriteAsync(head, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        });
+        await using var gateway = await StartGatewayAsync(o => AddProvider(o, "anthropic", upstream.BaseUrl + "/v1", WebSocketProxy.Llm.LlmAdapterNames.Anthropic));
+        using var client = await ConnectAsync(gateway, ct);
+        await client.SendAsync(Request("r1"), ct);
+        await client.ReceiveAsync(ct);
+        await client.ReceiveAsync(ct);
+
+        await client.CancelAsync("r1", ct);
+        var usage = (await client.ReceiveUntilTerminalAsync(ct)).Single().GetProperty("usage");
+
+        usage.GetProperty("input").GetInt32().Should().Be(25, "a provider-reported figure is never replaced by an estimate");
+        usage.GetProperty("output").GetInt32().Should().Be(1, "Anthropic's cumulative output count so far is kept too");
+        usage.GetProperty("estimated").GetBoolean().Should().BeTrue();
+    }
 }
