@@ -50,7 +50,7 @@ public sealed partial class SampleGatewayTests
 
         public static async Task<SampleProcess> StartAsync(CancellationToken cancellationToken, params string[] arguments)
         {
-            var root = FindRepositoryRoot();
+            var root = RepositoryPaths.Root;
             var sampleDir = Path.Combine(root, "samples", "WebSocketProxy.Sample");
 #if DEBUG
             const string configuration = "Debug";
@@ -129,17 +129,6 @@ public sealed partial class SampleGatewayTests
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await _process.WaitForExitAsync(cts.Token);
             _process.Dispose();
-        }
-
-        private static string FindRepositoryRoot()
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WebSocketProxy.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("Repository root not found.");
         }
 
         [GeneratedRegex(@"Now listening on: (http://\S+)")]
