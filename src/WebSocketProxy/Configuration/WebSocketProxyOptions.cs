@@ -21,6 +21,6 @@ public sealed class WebSocketProxyOptions
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets the size of the pooled buffer each direction of a session rents while data is flowing.</summary>
-    /// <value>Defaults to 16 KiB. Idle sessions hold no buffer.</value>
-    public int ReceiveBufferSize { get; set; } = 16 * 1024;
+    /// <value>Defaults to 64 KiB, so a 64 KiB message is forwarded in one receive and one send. Idle sessions hold no buffer.</value>
+    public int ReceiveBufferSize { get; set; } = 64 * 1024;
 }
