@@ -23,4 +23,8 @@ public sealed class WebSocketProxyOptions
     /// <summary>Gets or sets the size of the pooled buffer each direction of a session rents while data is flowing.</summary>
     /// <value>Defaults to 64 KiB, so a 64 KiB message is forwarded in one receive and one send. Idle sessions hold no buffer.</value>
     public int ReceiveBufferSize { get; set; } = 64 * 1024;
+
+    /// <summary>Gets or sets whether a burst of backend→client messages is gathered into one socket write to the client, sent as soon as the backend has nothing more ready.</summary>
+    /// <value>Defaults to <see langword="true"/>. Messages are never delayed while the backend is idle; pings and close frames are never held back.</value>
+    public bool CoalesceWrites { get; set; } = true;
 }

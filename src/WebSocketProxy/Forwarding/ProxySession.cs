@@ -29,12 +29,13 @@ internal sealed partial class ProxySession
     private long _lastActivity;
     private int _closing;
 
-    private readonly Stream? _clientTransport;
+    private readonly CoalescingStream? _clientTransport;
+    private readonly bool _coalesce;
 
     public ProxySession(
         ProxyConnectionContext connection,
         WebSocket client,
-        Stream? clientTransport,
+        CoalescingStream? clientTransport,
         WebSocket backend,
         WebSocketProxyOptions options,
         ProxyMetrics metrics,
@@ -43,6 +44,7 @@ internal sealed partial class ProxySession
     {
         Connection = connection;
         _clientTransport = clientTransport;
+        _coalesce = options.CoalesceWrites;
         _client = new SessionLeg(client, "client");
         _backend = new SessionLeg(backend, "backend");
         _route = connection.RouteState;
@@ -156,6 +158,18 @@ internal sealed partial class ProxySession
             outcome = PumpOutcome.Violation(WebSocketCloseStatus.InternalServerError, "Internal error");
         }
 
+        if (direction == MessageDirection.BackendToClient && _clientTransport is not null && outcome.Kind != PumpOutcomeKind.DestinationFailed)
+        {
+            try
+            {
+                await _clientTransport.FlushGatheredAsync();
+            }
+            catch (Exception ex) when (IsSocketFailure(ex))
+            {
+                outcome = PumpOutcome.DestinationFailed(ex);
+            }
+        }
+
         await FinishAsync(source, destination, direction, outcome);
     }
 
@@ -166,6 +180,7 @@ internal sealed partial class ProxySession
         var output = destination.Socket;
         var maxMessageBytes = _route.MaxMessageBytes;
         var directionTag = ProxyMetrics.DirectionTag(direction);
+        var gather = _coalesce && direction == MessageDirection.BackendToClient ? _clientTransport : null;
         byte[]? buffer = null;
         long messageBytes = 0;
         try
@@ -176,9 +191,16 @@ internal sealed partial class ProxySession
                 try
                 {
                     // Idle: a zero-byte receive waits for data without holding a buffer.
-                    result = buffer is null
-                        ? await input.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None)
-                        : await input.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                    var receive = buffer is null
+                        ? input.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None)
+                        : input.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                    if (gather is not null && !receive.IsCompleted)
+                    {
+                        // Nothing more is ready from the backend: send what was gathered before waiting.
+                        await gather.FlushGatheredAsync();
+                    }
+
+                    result = await receive;
                 }
                 catch (Exception ex) when (IsSocketFailure(ex))
                 {
@@ -205,11 +227,16 @@ internal sealed partial class ProxySession
 
                 try
                 {
+                    gather?.BeginGather();
                     await output.SendAsync(buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
                 }
                 catch (Exception ex) when (IsSocketFailure(ex))
                 {
                     return PumpOutcome.DestinationFailed(ex);
+                }
+                finally
+                {
+                    gather?.EndGather();
                 }
 
                 if (result.EndOfMessage)
@@ -405,7 +432,7 @@ internal sealed partial class ProxySession
                 {
                     // The socket itself told the client why (1002 protocol error, 1007 invalid UTF-8):
                     // linger until the client hangs up, so that close frame is not destroyed by a TCP reset.
-                    await LingerAsync(_clientTransport);
+                    await LingerAsync(_clientTransport.Inner);
                 }
 
                 source.Socket.Abort();

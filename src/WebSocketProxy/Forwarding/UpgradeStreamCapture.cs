@@ -4,19 +4,20 @@ using Microsoft.AspNetCore.Http.Features;
 namespace WebSocketProxy.Forwarding;
 
 /// <summary>
-/// Wraps the upgrade feature so the proxy keeps a reference to the client's raw upgraded stream. After the
-/// WebSocket itself failed the client with 1002 or 1007, the proxy lingers on that stream until the client
-/// closes it, so the close frame is not destroyed by a TCP reset.
+/// Wraps the upgrade feature so the client's WebSocket runs over a <see cref="CoalescingStream"/> the proxy
+/// holds: the backend→client pump gathers bursts of frames into one socket write, and after the WebSocket
+/// itself failed the client with 1002 or 1007 the proxy lingers on the raw stream until the client closes it,
+/// so the close frame is not destroyed by a TCP reset.
 /// </summary>
 internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner) : IHttpUpgradeFeature
 {
     public bool IsUpgradableRequest => inner.IsUpgradableRequest;
 
-    public Stream? Stream { get; private set; }
+    public CoalescingStream? Stream { get; private set; }
 
     public async Task<Stream> UpgradeAsync()
     {
-        var stream = await inner.UpgradeAsync();
+        var stream = new CoalescingStream(await inner.UpgradeAsync());
         Stream = stream;
         return stream;
     }
