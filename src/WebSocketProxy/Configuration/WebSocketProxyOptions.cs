@@ -25,6 +25,6 @@ public sealed class WebSocketProxyOptions
     public int ReceiveBufferSize { get; set; } = 64 * 1024;
 
     /// <summary>Gets or sets whether a burst of backend→client messages is gathered into one socket write to the client, sent as soon as the backend has nothing more ready.</summary>
-    /// <value>Defaults to <see langword="true"/>. Messages are never delayed while the backend is idle; pings and close frames are never held back.</value>
-    public bool CoalesceWrites { get; set; } = true;
+    /// <value>Defaults to <see langword="false"/> (Kestrel already batches writes under load; see benchmarks/README.md). When on, messages are never delayed while the backend is idle, and pings and close frames are never held back.</value>
+    public bool CoalesceWrites { get; set; }
 }

@@ -28,8 +28,10 @@ public sealed class CloseTests
         client.CloseStatus.Should().Be((WebSocketCloseStatus)4001, "the backend's answering close is relayed back");
     }
 
-    [Fact]
-    public async Task Close_FromBackend_CodeAndReasonReachClient()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Close_FromBackend_CodeAndReasonReachClient(bool coalesceWrites)
     {
         var ct = Ws.Timeout();
         var backendClosed = new TaskCompletionSource<WebSocketState>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,7 +41,7 @@ public sealed class CloseTests
             await socket.CloseAsync((WebSocketCloseStatus)4002, "server bye", ct);
             backendClosed.TrySetResult(socket.State);
         }));
-        await using var gateway = await TestGateway.StartAsync(backend.WsUri());
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => o.CoalesceWrites = coalesceWrites);
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 
         await client.SendTextAsync("go", ct);
