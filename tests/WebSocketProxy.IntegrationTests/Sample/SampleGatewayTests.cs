@@ -21,6 +21,18 @@ public sealed partial class SampleGatewayTests
             "--WebSocketProxy:Routes:r2:Cluster=c2",
             $"--WebSocketProxy:Clusters:c2:Backends:b:Address=ws://127.0.0.1:{extra.Port}");
 
+        try
+        {
+            await ExerciseAsync(sample, extra, ct);
+        }
+        catch (Exception ex)
+        {
+            throw new InvalidOperationException("The sample failed; its output:\n" + sample.Output, ex);
+        }
+    }
+
+    private static async Task ExerciseAsync(SampleProcess sample, TestBackend extra, CancellationToken ct)
+    {
         using var http = new HttpClient();
         var page = await http.GetStringAsync(new Uri(sample.BaseUri, "/"), ct);
         page.Should().Contain("/ws/echo", "the page at / lets a person try the echo");
@@ -40,13 +52,27 @@ public sealed partial class SampleGatewayTests
     {
         private readonly Process _process;
 
-        private SampleProcess(Process process, Uri baseUri)
+        private readonly System.Text.StringBuilder _output;
+
+        private SampleProcess(Process process, Uri baseUri, System.Text.StringBuilder output)
         {
             _process = process;
             BaseUri = baseUri;
+            _output = output;
         }
 
         public Uri BaseUri { get; }
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
 
         public static async Task<SampleProcess> StartAsync(CancellationToken cancellationToken, params string[] arguments)
         {
@@ -110,7 +136,7 @@ public sealed partial class SampleGatewayTests
             process.BeginErrorReadLine();
             try
             {
-                return new SampleProcess(process, await listening.Task.WaitAsync(cancellationToken));
+                return new SampleProcess(process, await listening.Task.WaitAsync(cancellationToken), output);
             }
             catch
             {
