@@ -51,6 +51,7 @@ internal sealed class BackendConnector : IDisposable
         try
         {
             await socket.ConnectAsync(target, _invoker, linked.Token);
+            socket.HttpResponseHeaders = null; // not needed after a successful upgrade: don't hold it for the session's lifetime
             return BackendConnectResult.Success(socket);
         }
         catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or IOException)

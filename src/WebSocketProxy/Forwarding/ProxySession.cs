@@ -24,18 +24,18 @@ internal sealed partial class ProxySession
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _closeTimeout;
     private readonly int _bufferSize;
-    private readonly CancellationTokenSource _ended = new();
+    private readonly CancellationTokenSource? _ended;
     private ITimer? _idleTimer;
     private long _lastActivity;
     private int _closing;
 
-    private readonly CoalescingStream? _clientTransport;
+    private readonly Stream? _clientTransport;
     private readonly bool _coalesce;
 
     public ProxySession(
         ProxyConnectionContext connection,
         WebSocket client,
-        CoalescingStream? clientTransport,
+        Stream? clientTransport,
         WebSocket backend,
         WebSocketProxyOptions options,
         ProxyMetrics metrics,
@@ -53,6 +53,7 @@ internal sealed partial class ProxySession
         _timeProvider = timeProvider;
         _closeTimeout = options.CloseTimeout;
         _bufferSize = options.ReceiveBufferSize;
+        _ended = _route.Transformers.Count > 0 ? new CancellationTokenSource() : null; // only transformers observe it
     }
 
     public ProxyConnectionContext Connection { get; }
@@ -94,8 +95,11 @@ internal sealed partial class ProxySession
             }
 
             ClientCloseStatus = _client.Socket.CloseStatus;
-            await _ended.CancelAsync();
-            _ended.Dispose();
+            if (_ended is not null)
+            {
+                await _ended.CancelAsync();
+                _ended.Dispose();
+            }
             _client.Socket.Dispose();
             _backend.Socket.Dispose();
         }
@@ -158,11 +162,11 @@ internal sealed partial class ProxySession
             outcome = PumpOutcome.Violation(WebSocketCloseStatus.InternalServerError, "Internal error");
         }
 
-        if (direction == MessageDirection.BackendToClient && _clientTransport is not null && outcome.Kind != PumpOutcomeKind.DestinationFailed)
+        if (direction == MessageDirection.BackendToClient && _clientTransport is CoalescingStream gathered && outcome.Kind != PumpOutcomeKind.DestinationFailed)
         {
             try
             {
-                await _clientTransport.FlushGatheredAsync();
+                await gathered.FlushGatheredAsync();
             }
             catch (Exception ex) when (IsSocketFailure(ex))
             {
@@ -180,7 +184,7 @@ internal sealed partial class ProxySession
         var output = destination.Socket;
         var maxMessageBytes = _route.MaxMessageBytes;
         var directionTag = ProxyMetrics.DirectionTag(direction);
-        var gather = _coalesce && direction == MessageDirection.BackendToClient ? _clientTransport : null;
+        var gather = _coalesce && direction == MessageDirection.BackendToClient ? _clientTransport as CoalescingStream : null;
         byte[]? buffer = null;
         long messageBytes = 0;
         try
@@ -329,7 +333,7 @@ internal sealed partial class ProxySession
                 var forward = true;
                 for (var i = 0; i < transformers.Count; i++)
                 {
-                    var decision = await transformers[i].TransformAsync(context, _ended.Token);
+                    var decision = await transformers[i].TransformAsync(context, _ended!.Token); // created whenever the route has transformers
                     switch (decision.Action)
                     {
                         case MessageTransformAction.Forward:
@@ -432,7 +436,7 @@ internal sealed partial class ProxySession
                 {
                     // The socket itself told the client why (1002 protocol error, 1007 invalid UTF-8):
                     // linger until the client hangs up, so that close frame is not destroyed by a TCP reset.
-                    await LingerAsync(_clientTransport.Inner);
+                    await LingerAsync(_clientTransport is CoalescingStream coalescing ? coalescing.Inner : _clientTransport);
                 }
 
                 source.Socket.Abort();
