@@ -43,12 +43,14 @@ internal sealed partial class BackendSelector
         }
 
         var available = Filter(candidates, options, out var unhealthy, out var full);
+        var panic = false;
         if (available.Count == 0)
         {
             if (unhealthy.Count > 0 && options.PanicMode)
             {
                 Log.PanicMode(_logger, cluster.Id, unhealthy.Count);
                 available = unhealthy;
+                panic = true;
             }
             else
             {
@@ -61,7 +63,7 @@ internal sealed partial class BackendSelector
             }
         }
 
-        var state = new AttemptState(this, context, connection, available);
+        var state = new AttemptState(this, context, connection, available) { Panic = panic };
         var pipeline = Pipelines.GetValue(options, o => BuildPipeline(o, _timeProvider));
         AttemptOutcome outcome;
         try
@@ -181,7 +183,8 @@ internal sealed partial class BackendSelector
         }
 
         var target = BackendUri.Build(backend.Address, state.Context, connection.RouteState);
-        var breaker = backend.Health.GetBreaker(options.Passive, _timeProvider);
+        // In panic mode open breakers are bypassed: every backend is unhealthy and each is tried anyway.
+        var breaker = state.Panic ? null : backend.Health.GetBreaker(options.Passive, _timeProvider);
         var started = _timeProvider.GetTimestamp();
         BackendConnectResult result;
         try
@@ -244,6 +247,8 @@ internal sealed partial class BackendSelector
         public BackendConnectResult? LastFailure { get; set; }
 
         public Backend? Chosen { get; set; }
+
+        public bool Panic { get; init; }
     }
 
     private static partial class Log
