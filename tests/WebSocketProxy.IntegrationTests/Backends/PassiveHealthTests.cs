@@ -57,7 +57,9 @@ public sealed class PassiveHealthTests
             await socket.ReceiveAsync(new byte[16], CancellationToken.None);
             context.Abort(); // gone without a close frame
         }));
-        await using var gateway = await BackendCluster.GatewayAsync([vanishing.WsUri()], c => c with { HealthCheck = QuickBreaker });
+        // Two successful connects and two vanished sessions: 4 outcomes, half failures.
+        var health = QuickBreaker with { Passive = QuickBreaker.Passive! with { MinimumThroughput = 4 } };
+        await using var gateway = await BackendCluster.GatewayAsync([vanishing.WsUri()], c => c with { HealthCheck = health });
 
         for (var i = 0; i < 2; i++)
         {
@@ -65,6 +67,10 @@ public sealed class PassiveHealthTests
             await client.SendTextAsync("hi", ct);
             var close = await client.ReceiveCloseAsync(ct);
             close.CloseStatus.Should().Be((WebSocketCloseStatus)1014);
+            if (i == 0)
+            {
+                gateway.RuntimeBackend("b0").Health.IsBreakerClosed(TimeProvider.System).Should().BeTrue("one failure in two outcomes is under the minimum throughput");
+            }
         }
 
         await BackendCluster.WaitUntilAsync(() => !gateway.RuntimeBackend("b0").Health.IsBreakerClosed(TimeProvider.System));
