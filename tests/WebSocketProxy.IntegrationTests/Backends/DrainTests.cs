@@ -14,7 +14,7 @@ public sealed class DrainTests
         var ct = Ws.Timeout();
         await using var a = await BackendCluster.StartAsync();
         await using var b = await BackendCluster.StartAsync();
-        await using var gateway = await BackendCluster.GatewayAsync([a.WsUri(), b.WsUri()], c => c with { LoadBalancing = "RoundRobin", DrainGracePeriod = TimeSpan.FromMilliseconds(500) });
+        await using var gateway = await BackendCluster.GatewayAsync([a.WsUri(), b.WsUri()], c => c with { LoadBalancing = "RoundRobin", DrainGracePeriod = TimeSpan.FromSeconds(2) });
         using var onA = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
         a.Served().Should().Be(1);
         var drainer = gateway.Services.GetRequiredService<IBackendDrainer>();
@@ -29,7 +29,7 @@ public sealed class DrainTests
         (await onA.ReceiveMessageAsync(ct)).Text.Should().Be("still here", "live sessions run during the grace period");
         var close = await onA.ReceiveCloseAsync(ct);
         close.CloseStatus.Should().Be((WebSocketCloseStatus)1012);
-        (DateTime.UtcNow - drainedAt).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(400));
+        (DateTime.UtcNow - drainedAt).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1.9));
         (await a.FirstClose.Task.WaitAsync(ct))!.Value.Status.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
     }
 
