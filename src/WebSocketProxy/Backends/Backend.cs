@@ -32,6 +32,9 @@ public sealed class Backend
     /// <value><see langword="false"/> unless drained with <see cref="IBackendDrainer"/> (a backend flagged <c>Draining</c> in configuration is left out of selection by its cluster).</value>
     public bool IsDraining => _draining;
 
+    /// <summary>Gets the Host header (and TLS server name) sent to a backend addressed by IP, such as one the <c>Dns</c> resolver expanded.</summary>
+    internal string? HostHeader { get; init; }
+
     /// <summary>Gets the health state (active probes and passive circuit breaker) of this backend.</summary>
     internal BackendHealth Health { get; } = new();
 

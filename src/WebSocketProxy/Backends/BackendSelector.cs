@@ -190,10 +190,10 @@ internal sealed partial class BackendSelector
         try
         {
             result = breaker is null
-                ? await _connector.ConnectAsync(state.Context, connection.RouteState, cluster, target, cancellationToken)
+                ? await _connector.ConnectAsync(state.Context, connection.RouteState, cluster, target, cancellationToken, backend.HostHeader)
                 : await breaker.ExecuteAsync(
-                    static (s, ct) => new ValueTask<BackendConnectResult>(s.Owner._connector.ConnectAsync(s.State.Context, s.State.Connection.RouteState, s.State.Connection.ClusterState, s.Target, ct)),
-                    (Owner: this, State: state, Target: target),
+                    static (s, ct) => new ValueTask<BackendConnectResult>(s.Owner._connector.ConnectAsync(s.State.Context, s.State.Connection.RouteState, s.State.Connection.ClusterState, s.Target, ct, s.Host)),
+                    (Owner: this, State: state, Target: target, Host: backend.HostHeader),
                     cancellationToken);
         }
         catch (BrokenCircuitException)

@@ -12,7 +12,7 @@ namespace WebSocketProxy.Backends;
 /// <c>backend/address</c>), cached per cluster and resolved again every <c>ResolverRefreshInterval</c>. A failed
 /// refresh keeps the last good list; a failed first resolution fails the connection (503).
 /// </summary>
-/// <remarks>The backend is addressed by IP: the handshake's Host header and TLS server name are the IP address.</remarks>
+/// <remarks>The backend is connected by IP; the handshake keeps the configured host name in its Host header (and TLS server name).</remarks>
 internal sealed partial class DnsBackendResolver : IBackendResolver
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
@@ -94,7 +94,7 @@ internal sealed partial class DnsBackendResolver : IBackendResolver
                 var host = ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString();
                 var uri = new UriBuilder(address) { Host = host }.Uri;
                 var id = $"{configured.Id}/{ip}";
-                result.Add(Reuse(previous, id, uri) ?? new Backend(id, uri));
+                result.Add(Reuse(previous, id, uri) ?? new Backend(id, uri) { HostHeader = address.Authority });
             }
         }
 

@@ -17,7 +17,8 @@ internal sealed class BackendConnector
         _timeProvider = timeProvider;
     }
 
-    public async Task<BackendConnectResult> ConnectAsync(HttpContext context, ProxyRoute route, ProxyCluster cluster, Uri target, CancellationToken cancellationToken)
+    // host: the Host header (and TLS server name) to use instead of the target's authority, for backends connected by IP.
+    public async Task<BackendConnectResult> ConnectAsync(HttpContext context, ProxyRoute route, ProxyCluster cluster, Uri target, CancellationToken cancellationToken, string? host = null)
     {
         var socket = new ClientWebSocket();
         var options = socket.Options;
@@ -35,6 +36,10 @@ internal sealed class BackendConnector
         }
 
         BackendHandshakeHeaders.Apply(context, route, options);
+        if (host is not null)
+        {
+            options.SetRequestHeader("Host", host);
+        }
 
         using var timeout = new CancellationTokenSource(cluster.ConnectTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);

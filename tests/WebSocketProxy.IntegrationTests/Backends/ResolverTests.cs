@@ -113,6 +113,7 @@ public sealed class ResolverTests
 
         (await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 5, ct)).Should().OnlyContain(s => s == 101, "127.0.0.1 serves; ::1, if localhost has it, fails over");
         backend.Served().Should().Be(5);
+        backend.Handshakes.Should().OnlyContain(h => h.Headers["Host"] == $"localhost:{backend.Port}", "the configured host name stays in the Host header");
         var resolver = gateway.Services.GetServices<IBackendResolver>().OfType<DnsBackendResolver>().Single();
         var context = new ProxyConnectionContext(new DefaultHttpContext(), gateway.Services.GetRequiredService<ProxyConfigManager>().Current.Routes["r"], gateway.Services.GetRequiredService<ProxyConfigManager>().Current.Clusters["c"]);
         var resolved = await resolver.ResolveAsync(context, ct);

@@ -41,6 +41,8 @@ public sealed class DnsBackendResolverTests
 
         backends.Select(b => b.Address.ToString()).Should().BeEquivalentTo("ws://10.0.0.1:8080/ws", "ws://[fd00::1]:8080/ws", "ws://10.9.9.9:8080/ws");
         backends.Select(b => b.Id).Should().Contain(["chat/10.0.0.1", "chat/fd00::1", "fixed"]);
+        backends.Single(b => b.Id == "chat/10.0.0.1").HostHeader.Should().Be("chat.internal:8080");
+        backends.Single(b => b.Id == "fixed").HostHeader.Should().BeNull();
     }
 
     [Fact]
