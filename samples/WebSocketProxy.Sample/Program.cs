@@ -16,12 +16,14 @@ if (new Uri(echoUrl).Port == 0)
 }
 
 builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));
+builder.Services.AddHealthChecks().AddWebSocketProxyBackends(tags: ["ready"]); // ready = every cluster has a healthy backend
 
 var app = builder.Build();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapWebSocketProxy();
 app.MapGet("/healthz", () => Results.Text("ok"));
+app.MapHealthChecks("/readyz");
 
 app.Lifetime.ApplicationStopped.Register(() => echo.StopAsync().GetAwaiter().GetResult());
 await app.RunAsync();

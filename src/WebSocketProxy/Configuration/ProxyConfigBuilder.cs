@@ -193,6 +193,8 @@ internal sealed class ProxyConfigBuilder
             errors.Add($"{key}:ConnectAttempts must be at least 1.");
         }
 
+        ClusterBackendOptions.Validate(config, key, errors);
+
         var backends = new List<Backend>();
         if (config.Backends is null || config.Backends.Count == 0)
         {

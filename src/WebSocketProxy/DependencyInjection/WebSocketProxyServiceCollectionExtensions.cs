@@ -34,6 +34,7 @@ public static class WebSocketProxyServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RoundRobinPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProxyLifetimeService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, WebSocketsStartupFilter>());
+        services.AddWebSocketProxyBackends();
         return new WebSocketProxyBuilder(services);
     }
 

@@ -425,6 +425,10 @@ internal sealed partial class ProxySession
                 if (Volatile.Read(ref _closing) == 0)
                 {
                     Log.LegFailed(_logger, Connection.ConnectionId, source.Name, outcome.Error);
+                    if (!fromClient)
+                    {
+                        Connection.Backend?.Health.ReportAbnormalClose(); // passive health: the backend vanished
+                    }
                 }
 
                 await destination.TryCloseOutputAsync(
@@ -446,6 +450,10 @@ internal sealed partial class ProxySession
                 if (Volatile.Read(ref _closing) == 0)
                 {
                     Log.LegFailed(_logger, Connection.ConnectionId, destination.Name, outcome.Error);
+                    if (fromClient)
+                    {
+                        Connection.Backend?.Health.ReportAbnormalClose(); // passive health: the backend vanished
+                    }
                 }
 
                 destination.Socket.Abort();
