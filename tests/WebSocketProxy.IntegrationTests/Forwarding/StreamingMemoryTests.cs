@@ -138,6 +138,7 @@ public sealed class StreamingMemoryTests
 
         var close = await client.ReceiveCloseAsync(ct);
         close.CloseStatus.Should().Be(WebSocketCloseStatus.MessageTooBig);
+        await backend.FirstClose.Task.WaitAsync(ct); // the backend's close may land after the client's
         backend.ClosesReceived.Should().AllSatisfy(c => c.Status.Should().Be(WebSocketCloseStatus.EndpointUnavailable));
         (GC.GetTotalAllocatedBytes(precise: true) - before).Should().BeLessThan(80L * 1024 * 1024, "the proxy never inflates the whole bomb (the test client allocates its 32 MiB payload and send buffer)");
     }

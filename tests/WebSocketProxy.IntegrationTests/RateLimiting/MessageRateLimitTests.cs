@@ -128,7 +128,12 @@ public sealed class MessageRateLimitTests
         await client.SendAsync(new byte[600], WebSocketMessageType.Binary, true, ct);
 
         (await client.ReceiveCloseAsync(ct)).CloseStatus.Should().Be(WebSocketCloseStatus.PolicyViolation);
+        (await backend.FirstClose.Task.WaitAsync(ct))!.Value.Status.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
         counter.Messages.Should().Be(1);
+
+        using var next = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
+        await next.SendTextAsync("small", ct);
+        await WaitForAsync(() => counter.Texts.Contains("small"), ct);
     }
 
     [Fact]

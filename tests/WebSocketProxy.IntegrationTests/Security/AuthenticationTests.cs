@@ -55,6 +55,7 @@ public sealed class AuthenticationTests
 
         status.Should().Be(401);
         backend.Handshakes.Should().BeEmpty();
+        await AssertServesAsync(gateway, "/ws", TestAuth.Bearer(TestAuth.CreateToken("alice")), ct);
     }
 
     [Fact]
@@ -69,6 +70,7 @@ public sealed class AuthenticationTests
 
         status.Should().Be(401);
         backend.Handshakes.Should().BeEmpty();
+        await AssertServesAsync(gateway, "/ws", TestAuth.Bearer(TestAuth.CreateToken("alice")), ct);
     }
 
     [Fact]
@@ -162,5 +164,6 @@ public sealed class AuthenticationTests
 
         status.Should().Be(401);
         backend.Handshakes.Should().BeEmpty();
+        await AssertServesAsync(gateway, "/ws", TestAuth.Bearer(TestAuth.CreateToken("alice")), ct);
     }
 }
