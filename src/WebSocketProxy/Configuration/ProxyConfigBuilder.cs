@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Messages;
+using WebSocketProxy.Security;
 
 namespace WebSocketProxy.Configuration;
 
@@ -156,6 +157,12 @@ internal sealed class ProxyConfigBuilder
                     transformers.Add(transformer);
                 }
             }
+        }
+
+        RouteSecurityPolicy.Validate(config, key, errors);
+        if (MessageValidationTransformer.Create(config.MessageValidation, $"{key}:MessageValidation", errors) is { } validator)
+        {
+            transformers.Insert(0, validator);
         }
 
         return errors.Count == start && pattern is not null ? new ProxyRoute(id, config, pattern, transformers) : null;

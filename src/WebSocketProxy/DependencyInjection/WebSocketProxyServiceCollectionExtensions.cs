@@ -7,6 +7,7 @@ using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Forwarding;
 using WebSocketProxy.Routing;
+using WebSocketProxy.Security;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -29,6 +30,7 @@ public static class WebSocketProxyServiceCollectionExtensions
         services.TryAddSingleton<BackendConnector>();
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<ProxyRequestHandler>();
+        services.AddWebSocketProxySecurity();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackendResolver, ConfigBackendResolver>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, PowerOfTwoChoicesPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RoundRobinPolicy>());

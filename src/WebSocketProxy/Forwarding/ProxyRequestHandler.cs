@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
+using WebSocketProxy.Security;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -23,6 +24,7 @@ internal sealed partial class ProxyRequestHandler
     private readonly ProxyConfigManager _config;
     private readonly BackendSelector _selector;
     private readonly SessionRegistry _sessions;
+    private readonly HandshakeGate _gate;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
@@ -32,6 +34,7 @@ internal sealed partial class ProxyRequestHandler
         ProxyConfigManager config,
         BackendSelector selector,
         SessionRegistry sessions,
+        HandshakeGate gate,
         ProxyMetrics metrics,
         TimeProvider timeProvider,
         ILogger<ProxyRequestHandler> logger,
@@ -40,6 +43,7 @@ internal sealed partial class ProxyRequestHandler
         _config = config;
         _selector = selector;
         _sessions = sessions;
+        _gate = gate;
         _metrics = metrics;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -74,6 +78,18 @@ internal sealed partial class ProxyRequestHandler
         activity?.SetTag("websocket_proxy.cluster", cluster.Id);
 
         var connection = new ProxyConnectionContext(context, route, cluster);
+        using var admission = _gate.Admit(connection);
+        if (admission.Rejection is { } rejection)
+        {
+            if (rejection.RetryAfterSeconds is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            await RejectAsync(context, route, rejection.StatusCode, rejection.ErrorType, rejection.Message);
+            return;
+        }
+
         var aborted = context.RequestAborted;
 
         IReadOnlyList<Backend> candidates;
@@ -128,6 +144,7 @@ internal sealed partial class ProxyRequestHandler
         Log.SessionStarted(_logger, context.TraceIdentifier, route.Id, backend.Id, backendSocket.SubProtocol);
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _sessions.Add(session, completion.Task);
+        admission.Start(session);
         try
         {
             await session.RunAsync();

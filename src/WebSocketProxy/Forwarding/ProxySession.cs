@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Messages;
+using WebSocketProxy.RateLimiting;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -53,7 +54,7 @@ internal sealed partial class ProxySession
         _timeProvider = timeProvider;
         _closeTimeout = options.CloseTimeout;
         _bufferSize = options.ReceiveBufferSize;
-        _ended = _route.Transformers.Count > 0 ? new CancellationTokenSource() : null; // only transformers observe it
+        _ended = _route.Transformers.Count > 0 || connection.MessageLimits is not null ? new CancellationTokenSource() : null; // only transformers and message limits observe it
     }
 
     public ProxyConnectionContext Connection { get; }
@@ -152,7 +153,7 @@ internal sealed partial class ProxySession
         PumpOutcome outcome;
         try
         {
-            outcome = _route.Transformers.Count == 0
+            outcome = _route.Transformers.Count == 0 && Connection.MessageLimits?.SendsNotices != true
                 ? await StreamAsync(source, destination, direction)
                 : await AssembleAsync(source, destination, direction);
         }
@@ -182,9 +183,12 @@ internal sealed partial class ProxySession
     {
         var input = source.Socket;
         var output = destination.Socket;
-        var maxMessageBytes = _route.MaxMessageBytes;
+        var maxMessageBytes = _route.MaxMessageBytesFor(direction);
         var directionTag = ProxyMetrics.DirectionTag(direction);
         var gather = _coalesce && direction == MessageDirection.BackendToClient ? _clientTransport as CoalescingStream : null;
+        var limiter = Connection.MessageLimits?.For(direction);
+        var midMessage = false;
+        var dropping = false;
         byte[]? buffer = null;
         long messageBytes = 0;
         try
@@ -223,10 +227,51 @@ internal sealed partial class ProxySession
                 }
 
                 Touch();
+                var messageStart = !midMessage;
+                midMessage = !result.EndOfMessage;
                 messageBytes += result.Count;
                 if (messageBytes > maxMessageBytes)
                 {
                     return PumpOutcome.Violation(WebSocketCloseStatus.MessageTooBig, "Message too big");
+                }
+
+                if (limiter is not null)
+                {
+                    // Only routes with message rate limits get here; the Delay action waits inside, not reading the sender.
+                    if (messageStart)
+                    {
+                        dropping = false;
+                        var verdict = await limiter.AcquireAsync(messageStart: true, result.Count, _ended!.Token);
+                        if (verdict == RateLimitVerdict.Close)
+                        {
+                            return PumpOutcome.Violation(WebSocketCloseStatus.PolicyViolation, "Message rate exceeded");
+                        }
+
+                        if (verdict != RateLimitVerdict.Allowed)
+                        {
+                            dropping = true;
+                            _metrics.MessageDropped(_route.Id, direction, "rate_limit");
+                        }
+                    }
+                    else if (!dropping && await limiter.AcquireAsync(messageStart: false, result.Count, _ended!.Token) == RateLimitVerdict.Close)
+                    {
+                        return PumpOutcome.Violation(WebSocketCloseStatus.PolicyViolation, "Message rate exceeded");
+                    }
+
+                    if (dropping)
+                    {
+                        if (result.EndOfMessage)
+                        {
+                            messageBytes = 0;
+                            if (buffer is not null)
+                            {
+                                ArrayPool<byte>.Shared.Return(buffer);
+                                buffer = null;
+                            }
+                        }
+
+                        continue;
+                    }
                 }
 
                 try
@@ -272,8 +317,9 @@ internal sealed partial class ProxySession
     private async Task<PumpOutcome> AssembleAsync(SessionLeg source, SessionLeg destination, MessageDirection direction)
     {
         var input = source.Socket;
-        var maxMessageBytes = _route.MaxMessageBytes;
+        var maxMessageBytes = _route.MaxMessageBytesFor(direction);
         var directionTag = ProxyMetrics.DirectionTag(direction);
+        var limiter = Connection.MessageLimits?.For(direction);
         var context = new MessageTransformContext(Connection, direction);
         var transformers = _route.Transformers;
         byte[]? buffer = null;
@@ -331,9 +377,35 @@ internal sealed partial class ProxySession
                 context.Payload = buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, length);
                 var messageType = result.MessageType;
                 var forward = true;
-                for (var i = 0; i < transformers.Count; i++)
+                if (limiter is not null)
                 {
-                    var decision = await transformers[i].TransformAsync(context, _ended!.Token); // created whenever the route has transformers
+                    var verdict = await limiter.AcquireAsync(messageStart: true, length, _ended!.Token);
+                    if (verdict == RateLimitVerdict.Close)
+                    {
+                        return PumpOutcome.Violation(WebSocketCloseStatus.PolicyViolation, "Message rate exceeded");
+                    }
+
+                    if (verdict != RateLimitVerdict.Allowed)
+                    {
+                        forward = false;
+                        _metrics.MessageDropped(_route.Id, direction, "rate_limit");
+                        if (verdict == RateLimitVerdict.DropWithNotice)
+                        {
+                            try
+                            {
+                                await input.SendAsync(MessageLimiter.DropNotice, WebSocketMessageType.Text, true, CancellationToken.None);
+                            }
+                            catch (Exception ex) when (IsSocketFailure(ex))
+                            {
+                                return PumpOutcome.SourceFailed(ex);
+                            }
+                        }
+                    }
+                }
+
+                for (var i = 0; forward && i < transformers.Count; i++)
+                {
+                    var decision = await transformers[i].TransformAsync(context, _ended!.Token); // created whenever the route has transformers or limits
                     switch (decision.Action)
                     {
                         case MessageTransformAction.Forward:
