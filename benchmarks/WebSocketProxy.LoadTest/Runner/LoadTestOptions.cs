@@ -33,6 +33,9 @@ internal sealed class LoadTestOptions
 
     public bool OperatorOptions { get; private set; }
 
+    /// <summary>Gets extra environment variables for both proxy processes (e.g. DOTNET_PerfMapEnabled=1 for perf).</summary>
+    public Dictionary<string, string> ProxyEnvironment { get; } = [];
+
     public string? JsonPath { get; private set; } = "loadtest-results.json";
 
     public string? MarkdownPath { get; private set; } = "loadtest-results.md";
@@ -57,6 +60,7 @@ internal sealed class LoadTestOptions
           --scenarios <a,b>         any of pingpong-64,pingpong-1k,paced-64,stream-1k,stream-64k,connect,idle,sweep
           --operator-options        start both proxies with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
                                     and DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+          --proxy-env NAME=VALUE    extra environment variable for both proxies (repeatable)
           --no-pin                  do not pin with taskset (default: proxies on core 0, load + echo on core 1)
           --json <file> --markdown <file> --chart <file>   outputs ('-' to skip)
         WebSocketProxy.LoadTest echo|proxy-yarp|proxy-wsp --port <p> [--backend-port <p>] [--max-seconds <s>]
@@ -85,6 +89,16 @@ internal sealed class LoadTestOptions
                 case "--scenarios": options.Scenarios = Next().Split(','); break;
                 case "--operator-options": options.OperatorOptions = true; break;
                 case "--no-pin": options.Pin = false; break;
+                case "--proxy-env":
+                    var pair = Next();
+                    var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (eq <= 0)
+                    {
+                        throw new ArgumentException("--proxy-env takes NAME=VALUE.");
+                    }
+
+                    options.ProxyEnvironment[pair[..eq]] = pair[(eq + 1)..];
+                    break;
                 case "--json": options.JsonPath = NullIfDash(Next()); break;
                 case "--markdown": options.MarkdownPath = NullIfDash(Next()); break;
                 case "--chart": options.ChartPath = NullIfDash(Next()); break;

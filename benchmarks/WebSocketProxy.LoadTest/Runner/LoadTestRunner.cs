@@ -20,7 +20,7 @@ internal static class LoadTestRunner
         }
 
         var proxyCores = pin ? "0" : null;
-        var proxyEnvironment = new Dictionary<string, string>();
+        var proxyEnvironment = new Dictionary<string, string>(options.ProxyEnvironment);
         if (options.OperatorOptions)
         {
             proxyEnvironment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
