@@ -3,13 +3,13 @@ using System.Buffers;
 namespace WebSocketProxy.Benchmarks.Infrastructure;
 
 /// <summary>
-/// The memory pool behind the in-memory pipes: fixed 4 KiB blocks kept forever and handed out again, so the
+/// The memory pool behind the in-memory pipes: fixed 16 KiB blocks kept forever and handed out again, so the
 /// harness itself allocates nothing in steady state (<see cref="MemoryPool{T}.Shared"/> falls back to allocating
 /// once its per-core buckets run dry, which large in-flight messages do).
 /// </summary>
 internal sealed class BlockPool : MemoryPool<byte>
 {
-    private const int BlockSize = 4096;
+    private const int BlockSize = 16 * 1024;
     private readonly Stack<Block> _free = new();
     private readonly Lock _lock = new();
 

@@ -38,7 +38,7 @@ internal sealed class DuplexPipeStream : Stream
     public static (DuplexPipeStream A, DuplexPipeStream B) CreatePair()
     {
         // Pause at 1 MiB so a whole large frame can be in flight, like a socket's send buffer plus the peer's receive buffer.
-        var options = new PipeOptions(pool: BlockPool.Instance, pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, minimumSegmentSize: 4096, useSynchronizationContext: false);
+        var options = new PipeOptions(pool: BlockPool.Instance, readerScheduler: PooledThreadPoolScheduler.Instance, writerScheduler: PooledThreadPoolScheduler.Instance, pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, minimumSegmentSize: 16 * 1024, useSynchronizationContext: false);
         var aToB = new Pipe(options);
         var bToA = new Pipe(options);
         return (new DuplexPipeStream(bToA.Reader, aToB.Writer), new DuplexPipeStream(aToB.Reader, bToA.Writer));

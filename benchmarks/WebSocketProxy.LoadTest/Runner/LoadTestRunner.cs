@@ -89,7 +89,7 @@ internal static class LoadTestRunner
                         continue;
                     }
 
-                    var m = await scenarios.IdleAsync(target, options.IdleConnections);
+                    var m = await scenarios.IdleAsync(target, options.IdleConnections, options.IdleHoldSeconds);
                     results.Add(m);
                     Print(m);
                 }

@@ -136,7 +136,7 @@ internal sealed class Scenarios : IDisposable
     }
 
     /// <summary>Opens <paramref name="count"/> connections, one round trip each, then measures how much the proxy's working set grew per connection.</summary>
-    public async Task<Measurement> IdleAsync(Target target, int count)
+    public async Task<Measurement> IdleAsync(Target target, int count, double holdSeconds)
     {
         var before = target.ProxyPid is { } p ? ProcStats.WorkingSetKb(p) : 0;
         var t0 = Stopwatch.GetTimestamp();
@@ -147,6 +147,11 @@ internal sealed class Scenarios : IDisposable
             // Let the connections settle (buffers returned after the round trip, lazy allocations done).
             await Task.Delay(TimeSpan.FromSeconds(2));
             var after = target.ProxyPid is { } pid ? ProcStats.WorkingSetKb(pid) : 0;
+            if (holdSeconds > 0)
+            {
+                Console.WriteLine($"  holding {count} idle connections to {target.DisplayName} (pid {target.ProxyPid}) for {holdSeconds} s");
+                await Task.Delay(TimeSpan.FromSeconds(holdSeconds));
+            }
             return new Measurement
             {
                 Scenario = "idle",
