@@ -43,7 +43,7 @@ internal sealed class ProxiedPair : IDisposable
     private readonly Task _run;
     private readonly ServiceProvider _services;
 
-    public ProxiedPair(IReadOnlyList<IMessageTransformer> transformers, long maxMessageBytes = 4 * 1024 * 1024)
+    public ProxiedPair(IReadOnlyList<IMessageTransformer> transformers, long maxMessageBytes = 4 * 1024 * 1024, int receiveBufferSize = 16 * 1024)
     {
         var (clientEnd, proxyClientEnd) = DuplexPipeStream.CreatePair();
         var (proxyBackendEnd, backendEnd) = DuplexPipeStream.CreatePair();
@@ -54,7 +54,7 @@ internal sealed class ProxiedPair : IDisposable
 
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new ProxyMetrics(_services.GetRequiredService<IMeterFactory>());
-        var options = new WebSocketProxyOptions();
+        var options = new WebSocketProxyOptions { ReceiveBufferSize = receiveBufferSize };
         var route = new ProxyRoute(
             "bench",
             new RouteConfig { Path = "/ws/{**rest}", Cluster = "bench", MaxMessageBytes = maxMessageBytes },

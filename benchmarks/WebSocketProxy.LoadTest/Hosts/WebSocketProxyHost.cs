@@ -2,7 +2,8 @@ namespace WebSocketProxy.LoadTest.Hosts;
 
 /// <summary>
 /// WebSocketProxy with the sample gateway's configuration (samples/WebSocketProxy.Sample/appsettings.json, copied
-/// next to this tool), its echo cluster pointed at the load test's echo backend.
+/// next to this tool), its echo cluster pointed at the load test's echo backend; <c>WebSocketProxy__*</c> environment
+/// variables override it.
 /// </summary>
 internal static class WebSocketProxyHost
 {
@@ -14,6 +15,8 @@ internal static class WebSocketProxyHost
             {
                 ["WebSocketProxy:Clusters:echo:Backends:main:Address"] = $"ws://127.0.0.1:{backendPort}/ws",
             })
+            // Lets a run try another setting without editing the sample, e.g. --proxy-env WebSocketProxy__ReceiveBufferSize=65536.
+            .AddEnvironmentVariables()
             .Build();
 
         var builder = HostCommon.CreateBuilder(port);
