@@ -6,6 +6,12 @@ using WebSocketProxy.LoadTest.Runner;
 var mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 var rest = args.Length > 0 && mode == args[0] ? args[1..] : args;
 
+if (Array.IndexOf(args, "--help") >= 0 || Array.IndexOf(args, "-h") >= 0)
+{
+    Console.WriteLine(LoadTestOptions.Usage);
+    return 0;
+}
+
 try
 {
     switch (mode)
