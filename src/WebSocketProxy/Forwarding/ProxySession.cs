@@ -190,18 +190,35 @@ internal sealed partial class ProxySession
         var midMessage = false;
         var dropping = false;
         byte[]? buffer = null;
+        var betweenMessages = false;
         long messageBytes = 0;
         try
         {
             while (true)
             {
                 ValueWebSocketReceiveResult result;
+                var probing = buffer is null || betweenMessages;
                 try
                 {
-                    // Idle: a zero-byte receive waits for data without holding a buffer.
-                    var receive = buffer is null
-                        ? input.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None)
-                        : input.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                    ValueTask<ValueWebSocketReceiveResult> receive;
+                    if (probing)
+                    {
+                        // Between messages a zero-byte receive tells whether more is ready. If it has to wait, the
+                        // session is idle: it holds no buffer while waiting. If it completes at once, the buffer is kept.
+                        receive = input.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                        if (buffer is not null && !receive.IsCompleted)
+                        {
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            buffer = null;
+                        }
+
+                        betweenMessages = false;
+                    }
+                    else
+                    {
+                        receive = input.ReceiveAsync(buffer!.AsMemory(), CancellationToken.None); // not probing: a buffer is held
+                    }
+
                     if (gather is not null && !receive.IsCompleted)
                     {
                         // Nothing more is ready from the backend: send what was gathered before waiting.
@@ -220,9 +237,9 @@ internal sealed partial class ProxySession
                     return PumpOutcome.SourceClosed(input.CloseStatus, input.CloseStatusDescription);
                 }
 
-                if (buffer is null && result.Count == 0 && !result.EndOfMessage)
+                if (probing && result.Count == 0 && !result.EndOfMessage)
                 {
-                    buffer = ArrayPool<byte>.Shared.Rent(_bufferSize);
+                    buffer ??= ArrayPool<byte>.Shared.Rent(_bufferSize);
                     continue;
                 }
 
@@ -263,11 +280,7 @@ internal sealed partial class ProxySession
                         if (result.EndOfMessage)
                         {
                             messageBytes = 0;
-                            if (buffer is not null)
-                            {
-                                ArrayPool<byte>.Shared.Return(buffer);
-                                buffer = null;
-                            }
+                            betweenMessages = true;
                         }
 
                         continue;
@@ -296,11 +309,7 @@ internal sealed partial class ProxySession
                     }
 
                     messageBytes = 0;
-                    if (buffer is not null)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = null;
-                    }
+                    betweenMessages = true;
                 }
             }
         }
