@@ -559,7 +559,9 @@ internal sealed partial class ProxySession
     /// <summary>Reads and discards what the peer still sends until its close frame arrives, completing the close handshake.</summary>
     private async Task DrainUntilCloseAsync(WebSocket socket)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        // A full-size buffer: the rest of an oversized (possibly compressed) message is inflated and discarded
+        // here, and small reads would make a compression bomb's remainder outlast the close timeout.
+        var buffer = ArrayPool<byte>.Shared.Rent(_bufferSize);
         using var timeout = new CancellationTokenSource(_closeTimeout, _timeProvider);
         try
         {
