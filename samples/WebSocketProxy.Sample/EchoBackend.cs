@@ -10,8 +10,11 @@ internal static class EchoBackend
 {
     public static async Task<WebApplication> StartAsync(string url)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Its own empty content root: the gateway's appsettings.json (URLs, logging) is not for it.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
+        builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         var app = builder.Build();
         app.UseWebSockets();

@@ -1,4 +1,7 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using WebSocketProxy.Sample;
+using WebSocketProxy.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,13 +22,44 @@ if (new Uri(echoUrl).Port == 0)
 var fakeLlm = await FakeLlmProvider.StartAndConfigureAsync(builder.Configuration);
 
 builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));
+builder.Services.AddHealthChecks().AddWebSocketProxyBackends(tags: ["ready"]); // ready = every cluster has a healthy backend
+
+// Security (the "secure" route): JWT bearer from your identity provider (Sample:Jwt:Authority, Sample:Jwt:Audience)
+// or an API key (Sample:ApiKeys:<key> = <user id>, e.g. from user-secrets). Browsers may pass either as ?access_token=.
+builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+    .AddJwtBearer(options =>
+    {
+        builder.Configuration.GetSection("Sample:Jwt").Bind(options);
+        options.Events = new JwtBearerEvents
+        {
+            OnMessageReceived = context =>
+            {
+                context.Token ??= WebSocketAccessToken.Read(context.HttpContext);
+                return Task.CompletedTask;
+            },
+        };
+    })
+    .AddApiKey(options =>
+    {
+        foreach (var entry in builder.Configuration.GetSection("Sample:ApiKeys").GetChildren())
+        {
+            options.Keys[entry.Key] = entry.Value ?? entry.Key;
+        }
+    });
+builder.Services.AddAuthorization(options => options.DefaultPolicy =
+    new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme, ApiKeyAuthenticationDefaults.AuthenticationScheme)
+        .RequireAuthenticatedUser()
+        .Build());
+builder.Services.AddWebSocketProxyConnectionLimits(options => options.PerIpPermitLimit = 120);
 
 var app = builder.Build();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseRateLimiter();
 app.MapWebSocketProxy();
 app.MapLlmWebSocket("/llm", llm => llm.UseRoute("sample"));
 app.MapGet("/healthz", () => Results.Text("ok"));
+app.MapHealthChecks("/readyz");
 
 app.Lifetime.ApplicationStopped.Register(() => echo.StopAsync().GetAwaiter().GetResult());
 app.Lifetime.ApplicationStopped.Register(() => fakeLlm.StopAsync().GetAwaiter().GetResult());

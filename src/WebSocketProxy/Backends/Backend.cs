@@ -5,6 +5,8 @@ namespace WebSocketProxy.Backends;
 public sealed class Backend
 {
     private int _activeConnections;
+    private int _slots;
+    private volatile bool _draining;
 
     /// <summary>Creates a backend.</summary>
     /// <param name="id">The backend id, unique within its cluster.</param>
@@ -26,9 +28,50 @@ public sealed class Backend
     /// <summary>Gets the number of live proxied sessions to this backend.</summary>
     public int ActiveConnections => Volatile.Read(ref _activeConnections);
 
+    /// <summary>Gets whether the backend is draining: it takes no new connections.</summary>
+    /// <value><see langword="false"/> unless drained with <see cref="IBackendDrainer"/> (a backend flagged <c>Draining</c> in configuration is left out of selection by its cluster).</value>
+    public bool IsDraining => _draining;
+
+    /// <summary>Gets the Host header (and TLS server name) sent to a backend addressed by IP, such as one the <c>Dns</c> resolver expanded.</summary>
+    internal string? HostHeader { get; init; }
+
+    /// <summary>Gets the health state (active probes and passive circuit breaker) of this backend.</summary>
+    internal BackendHealth Health { get; } = new();
+
+    /// <summary>Gets the number of sessions plus handshakes in flight that hold a slot of this backend's connection limit.</summary>
+    internal int Slots => Volatile.Read(ref _slots);
+
     internal void OnSessionStarted() => Interlocked.Increment(ref _activeConnections);
 
-    internal void OnSessionEnded() => Interlocked.Decrement(ref _activeConnections);
+    /// <summary>Ends a session: the live count and the session's connection-limit slot are released.</summary>
+    internal void OnSessionEnded()
+    {
+        Interlocked.Decrement(ref _activeConnections);
+        ReleaseSlot();
+    }
+
+    /// <summary>Takes a connection-limit slot for a handshake; false when the backend already holds <paramref name="limit"/> slots.</summary>
+    internal bool TryAcquireSlot(int limit)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _slots);
+            if (current >= limit)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _slots, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Releases a slot taken by <see cref="TryAcquireSlot"/> whose handshake did not become a session.</summary>
+    internal void ReleaseSlot() => Interlocked.Decrement(ref _slots);
+
+    internal void SetDraining(bool draining) => _draining = draining;
 
     /// <inheritdoc />
     public override string ToString() => $"{Id} ({Address})";

@@ -24,6 +24,7 @@ internal sealed class PowerOfTwoChoicesPolicy : ILoadBalancingPolicy
 
         var a = candidates[first];
         var b = candidates[second];
-        return b.ActiveConnections < a.ActiveConnections ? b : a;
+        // Slots = live sessions + handshakes in flight, so a burst of simultaneous connects spreads too.
+        return b.Slots < a.Slots ? b : a;
     }
 }

@@ -15,7 +15,8 @@ internal sealed class ProxyCluster
         Resolver = resolver;
         LoadBalancing = loadBalancing;
         ConnectTimeout = config.ConnectTimeout ?? DefaultConnectTimeout;
-        ConnectAttempts = config.ConnectAttempts ?? 1;
+        BackendOptions = new ClusterBackendOptions(config);
+        ConnectAttempts = BackendOptions.ConnectAttempts;
         Compression = config.Compression ?? false;
     }
 
@@ -34,4 +35,7 @@ internal sealed class ProxyCluster
     public int ConnectAttempts { get; }
 
     public bool Compression { get; }
+
+    /// <summary>Gets the backend settings: selection, health, failover, limits, TLS.</summary>
+    public ClusterBackendOptions BackendOptions { get; }
 }

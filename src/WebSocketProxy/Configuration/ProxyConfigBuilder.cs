@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Messages;
+using WebSocketProxy.Security;
 
 namespace WebSocketProxy.Configuration;
 
@@ -158,6 +159,12 @@ internal sealed class ProxyConfigBuilder
             }
         }
 
+        RouteSecurityPolicy.Validate(config, key, errors);
+        if (MessageValidationTransformer.Create(config.MessageValidation, $"{key}:MessageValidation", errors) is { } validator)
+        {
+            transformers.Insert(0, validator);
+        }
+
         return errors.Count == start && pattern is not null ? new ProxyRoute(id, config, pattern, transformers) : null;
     }
 
@@ -192,6 +199,8 @@ internal sealed class ProxyConfigBuilder
         {
             errors.Add($"{key}:ConnectAttempts must be at least 1.");
         }
+
+        ClusterBackendOptions.Validate(config, key, errors);
 
         var backends = new List<Backend>();
         if (config.Backends is null || config.Backends.Count == 0)

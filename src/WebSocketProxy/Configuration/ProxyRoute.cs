@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Routing.Patterns;
 using WebSocketProxy.Messages;
+using WebSocketProxy.Security;
 
 namespace WebSocketProxy.Configuration;
 
@@ -17,6 +18,9 @@ internal sealed class ProxyRoute
         Pattern = pattern;
         ClusterId = config.Cluster ?? string.Empty;
         MaxMessageBytes = config.MaxMessageBytes ?? DefaultMaxMessageBytes;
+        MaxClientMessageBytes = config.MaxClientMessageBytes ?? MaxMessageBytes;
+        MaxBackendMessageBytes = config.MaxBackendMessageBytes ?? MaxMessageBytes;
+        Security = RouteSecurityPolicy.Create(config);
         IdleTimeout = config.IdleTimeout is { } idle && idle > TimeSpan.Zero ? idle : (config.IdleTimeout is null ? DefaultIdleTimeout : Timeout.InfiniteTimeSpan);
         KeepAliveInterval = config.KeepAliveInterval ?? DefaultKeepAliveInterval;
         KeepAliveTimeout = config.KeepAliveTimeout ?? Timeout.InfiniteTimeSpan;
@@ -51,6 +55,12 @@ internal sealed class ProxyRoute
 
     public long MaxMessageBytes { get; }
 
+    public long MaxClientMessageBytes { get; }
+
+    public long MaxBackendMessageBytes { get; }
+
+    public RouteSecurityPolicy Security { get; }
+
     public TimeSpan IdleTimeout { get; }
 
     public TimeSpan KeepAliveInterval { get; }
@@ -64,4 +74,8 @@ internal sealed class ProxyRoute
     public ForwardedHeadersMode XForwarded { get; }
 
     public IReadOnlyList<IMessageTransformer> Transformers { get; }
+
+    /// <summary>Gets the maximum size of a message travelling in <paramref name="direction"/>.</summary>
+    public long MaxMessageBytesFor(MessageDirection direction)
+        => direction == MessageDirection.ClientToBackend ? MaxClientMessageBytes : MaxBackendMessageBytes;
 }

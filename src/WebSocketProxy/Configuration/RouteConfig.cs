@@ -59,6 +59,53 @@ public sealed record RouteConfig
     /// <value>Empty by default: messages are streamed frame by frame without being assembled.</value>
     public IReadOnlyList<string>? Transformers { get; init; }
 
+    /// <summary>Gets the origins (<c>scheme://host[:port]</c>) whose browser pages may open this route; <c>*</c> allows any.</summary>
+    /// <value>
+    /// Empty by default, which allows same-origin requests only (the <c>Origin</c> host and port equal the request's <c>Host</c>).
+    /// Any other <c>Origin</c> is answered 403 (cross-site WebSocket hijacking).
+    /// </value>
+    public IReadOnlyList<string>? AllowedOrigins { get; init; }
+
+    /// <summary>Gets whether a handshake without an <c>Origin</c> header (a non-browser client) is accepted.</summary>
+    /// <value>Defaults to <see langword="true"/> while <see cref="AllowedOrigins"/> is empty and to <see langword="false"/> once it lists origins; a refused request gets 403.</value>
+    public bool? AllowMissingOrigin { get; init; }
+
+    /// <summary>Gets where a browser may put its access token (query parameter or subprotocol entry); the token is removed before the backend handshake.</summary>
+    /// <value>None by default: tokens come from the <c>Authorization</c> header only.</value>
+    public AccessTokenConfig? AccessToken { get; init; }
+
+    /// <summary>Gets the identity headers added to the backend handshake, keyed by header name, each with the claim type it carries (e.g. <c>X-User-Id</c> → <c>sub</c>).</summary>
+    /// <value>Empty by default. A client's own copy of a listed header is always removed, even when <see cref="ForwardHeaders"/> lists it; several claims of one type are joined with commas.</value>
+    public IReadOnlyDictionary<string, string>? IdentityHeaders { get; init; }
+
+    /// <summary>Gets whether a session is closed when the client's token expires (1008 "authentication expired" to the client, 1001 to the backend).</summary>
+    /// <value>Defaults to <see langword="false"/>. The expiry is the authentication ticket's <c>ExpiresUtc</c>, else the principal's <c>exp</c> claim.</value>
+    public bool? CloseOnTokenExpiry { get; init; }
+
+    /// <summary>Gets how many sessions may be open at once per client IP address and per user.</summary>
+    /// <value>No limit by default.</value>
+    public ConcurrentConnectionLimitConfig? ConcurrentConnections { get; init; }
+
+    /// <summary>Gets the per-connection message rate limit.</summary>
+    /// <value>None by default.</value>
+    public MessageRateLimitConfig? MessageRateLimit { get; init; }
+
+    /// <summary>Gets the per-user message rate limit, shared by all of a user's sessions on this route (anonymous clients count per IP address).</summary>
+    /// <value>None by default.</value>
+    public MessageRateLimitConfig? UserMessageRateLimit { get; init; }
+
+    /// <summary>Gets the maximum size of a message from the client, overriding <see cref="MaxMessageBytes"/> for that direction.</summary>
+    /// <value>Defaults to <see cref="MaxMessageBytes"/>.</value>
+    public long? MaxClientMessageBytes { get; init; }
+
+    /// <summary>Gets the maximum size of a message from the backend, overriding <see cref="MaxMessageBytes"/> for that direction.</summary>
+    /// <value>Defaults to <see cref="MaxMessageBytes"/>.</value>
+    public long? MaxBackendMessageBytes { get; init; }
+
+    /// <summary>Gets the built-in validation of client messages (valid JSON, JSON Schema, deny-list).</summary>
+    /// <value>None by default.</value>
+    public MessageValidationConfig? MessageValidation { get; init; }
+
     /// <summary>Gets free-form metadata for extensions.</summary>
     /// <value>Empty by default.</value>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }

@@ -21,8 +21,12 @@ public sealed class WebSocketProxyOptions
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets the size of the pooled buffer each direction of a session rents while data is flowing.</summary>
-    /// <value>Defaults to 16 KiB. Idle sessions hold no buffer.</value>
-    public int ReceiveBufferSize { get; set; } = 16 * 1024;
+    /// <value>Defaults to 64 KiB, so a 64 KiB message is forwarded in one receive and one send. Idle sessions hold no buffer.</value>
+    public int ReceiveBufferSize { get; set; } = 64 * 1024;
+
+    /// <summary>Gets or sets whether a burst of backend→client messages is gathered into one socket write to the client, sent as soon as the backend has nothing more ready.</summary>
+    /// <value>Defaults to <see langword="false"/> (Kestrel already batches writes under load; see benchmarks/README.md). When on, messages are never delayed while the backend is idle, and pings and close frames are never held back.</value>
+    public bool CoalesceWrites { get; set; }
 
     /// <summary>Gets or sets the LLM mode settings (<c>WebSocketProxy:Llm</c>): providers, routes, budgets, cache, prices.</summary>
     /// <value>No providers by default.</value>

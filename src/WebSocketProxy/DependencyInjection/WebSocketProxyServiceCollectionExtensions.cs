@@ -8,6 +8,7 @@ using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Forwarding;
 using WebSocketProxy.Llm;
 using WebSocketProxy.Routing;
+using WebSocketProxy.Security;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -30,11 +31,13 @@ public static class WebSocketProxyServiceCollectionExtensions
         services.TryAddSingleton<BackendConnector>();
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<ProxyRequestHandler>();
+        services.AddWebSocketProxySecurity();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackendResolver, ConfigBackendResolver>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, PowerOfTwoChoicesPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RoundRobinPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProxyLifetimeService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, WebSocketsStartupFilter>());
+        services.AddWebSocketProxyBackends();
         services.AddWebSocketProxyLlm();
         return new WebSocketProxyBuilder(services);
     }

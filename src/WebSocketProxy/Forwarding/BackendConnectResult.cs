@@ -32,6 +32,9 @@ internal readonly struct BackendConnectResult
     /// <summary>Gets whether another backend may succeed where this one failed (unreachable or timed out, not refused).</summary>
     public bool IsRetryable => ErrorType is BackendErrorTypes.Unreachable or BackendErrorTypes.Timeout;
 
+    /// <summary>Gets whether this failure says the backend is unwell (unreachable, timed out, broken handshake), feeding its circuit breaker; a refusal with a status of its own does not.</summary>
+    public bool CountsAgainstHealth => ErrorType is BackendErrorTypes.Unreachable or BackendErrorTypes.Timeout or BackendErrorTypes.InvalidHandshake;
+
     public static BackendConnectResult Success(ClientWebSocket socket) => new(socket, 101, string.Empty, null, null);
 
     public static BackendConnectResult Failure(int statusCode, string errorType, Exception? error, IReadOnlyDictionary<string, IEnumerable<string>>? headers = null)

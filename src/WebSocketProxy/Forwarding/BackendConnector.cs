@@ -1,33 +1,24 @@
-using System.Net;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
+using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 
 namespace WebSocketProxy.Forwarding;
 
-/// <summary>Connects the backend leg: a <see cref="ClientWebSocket"/> over one shared <see cref="HttpMessageInvoker"/>.</summary>
-internal sealed class BackendConnector : IDisposable
+/// <summary>Connects the backend leg: a <see cref="ClientWebSocket"/> over the cluster's <see cref="HttpMessageInvoker"/> (shared unless the cluster has TLS settings).</summary>
+internal sealed class BackendConnector
 {
-    private readonly HttpMessageInvoker _invoker;
+    private readonly BackendHttpInvokers _invokers;
     private readonly TimeProvider _timeProvider;
 
-    public BackendConnector(TimeProvider timeProvider)
+    public BackendConnector(BackendHttpInvokers invokers, TimeProvider timeProvider)
     {
+        _invokers = invokers;
         _timeProvider = timeProvider;
-        var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            ActivityHeadersPropagator = null, // trace context is set explicitly in BackendHandshakeHeaders
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = Timeout.InfiniteTimeSpan, // bounded per cluster by ConnectAsync's timeout
-        };
-        _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
-    public async Task<BackendConnectResult> ConnectAsync(HttpContext context, ProxyRoute route, ProxyCluster cluster, Uri target, CancellationToken cancellationToken)
+    // host: the Host header (and TLS server name) to use instead of the target's authority, for backends connected by IP.
+    public async Task<BackendConnectResult> ConnectAsync(HttpContext context, ProxyRoute route, ProxyCluster cluster, Uri target, CancellationToken cancellationToken, string? host = null)
     {
         var socket = new ClientWebSocket();
         var options = socket.Options;
@@ -45,12 +36,17 @@ internal sealed class BackendConnector : IDisposable
         }
 
         BackendHandshakeHeaders.Apply(context, route, options);
+        if (host is not null)
+        {
+            options.SetRequestHeader("Host", host);
+        }
 
         using var timeout = new CancellationTokenSource(cluster.ConnectTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            await socket.ConnectAsync(target, _invoker, linked.Token);
+            await socket.ConnectAsync(target, _invokers.Get(cluster), linked.Token);
+            socket.HttpResponseHeaders = null; // not needed after a successful upgrade: don't hold it for the session's lifetime
             return BackendConnectResult.Success(socket);
         }
         catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or IOException)
@@ -78,6 +74,4 @@ internal sealed class BackendConnector : IDisposable
                 : BackendConnectResult.Failure(StatusCodes.Status502BadGateway, BackendErrorTypes.Unreachable, ex);
         }
     }
-
-    public void Dispose() => _invoker.Dispose();
 }

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Security;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -19,6 +20,11 @@ internal static class BackendHandshakeHeaders
         var request = context.Request;
         foreach (var name in route.ForwardHeaders)
         {
+            if (route.Security.IsIdentityHeader(name))
+            {
+                continue; // a client's copy of an identity header is never believed
+            }
+
             if (request.Headers.TryGetValue(name, out var values) && !StringValues.IsNullOrEmpty(values))
             {
                 var separator = string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
@@ -40,6 +46,7 @@ internal static class BackendHandshakeHeaders
         }
 
         ApplyTraceContext(request, options);
+        IdentityHeaders.Apply(context, route.Security, options);
     }
 
     private static void SetForwarded(ClientWebSocketOptions options, IHeaderDictionary headers, string name, string value, bool append)

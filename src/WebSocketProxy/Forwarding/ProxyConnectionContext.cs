@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.RateLimiting;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -40,4 +41,7 @@ public sealed class ProxyConnectionContext
     internal ProxyRoute RouteState { get; }
 
     internal ProxyCluster ClusterState { get; }
+
+    /// <summary>Gets or sets the session's message rate limiters, set by the handshake gate; null when the route has none.</summary>
+    internal SessionMessageLimits? MessageLimits { get; set; }
 }

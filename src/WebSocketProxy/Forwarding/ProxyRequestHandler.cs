@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
+using WebSocketProxy.Security;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -21,8 +22,9 @@ internal sealed partial class ProxyRequestHandler
     };
 
     private readonly ProxyConfigManager _config;
-    private readonly BackendConnector _connector;
+    private readonly BackendSelector _selector;
     private readonly SessionRegistry _sessions;
+    private readonly HandshakeGate _gate;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
@@ -30,16 +32,18 @@ internal sealed partial class ProxyRequestHandler
 
     public ProxyRequestHandler(
         ProxyConfigManager config,
-        BackendConnector connector,
+        BackendSelector selector,
         SessionRegistry sessions,
+        HandshakeGate gate,
         ProxyMetrics metrics,
         TimeProvider timeProvider,
         ILogger<ProxyRequestHandler> logger,
         ILogger<ProxySession> sessionLogger)
     {
         _config = config;
-        _connector = connector;
+        _selector = selector;
         _sessions = sessions;
+        _gate = gate;
         _metrics = metrics;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -74,6 +78,18 @@ internal sealed partial class ProxyRequestHandler
         activity?.SetTag("websocket_proxy.cluster", cluster.Id);
 
         var connection = new ProxyConnectionContext(context, route, cluster);
+        using var admission = _gate.Admit(connection);
+        if (admission.Rejection is { } rejection)
+        {
+            if (rejection.RetryAfterSeconds is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            await RejectAsync(context, route, rejection.StatusCode, rejection.ErrorType, rejection.Message);
+            return;
+        }
+
         var aborted = context.RequestAborted;
 
         IReadOnlyList<Backend> candidates;
@@ -114,6 +130,7 @@ internal sealed partial class ProxyRequestHandler
         catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or WebSocketException)
         {
             Log.ClientAcceptFailed(_logger, context.TraceIdentifier, ex);
+            backend.ReleaseSlot();
             await new SessionLeg(backendSocket, "backend").TryCloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "Client went away", snapshot.Options.CloseTimeout, _timeProvider);
             backendSocket.Dispose();
             return;
@@ -127,6 +144,7 @@ internal sealed partial class ProxyRequestHandler
         Log.SessionStarted(_logger, context.TraceIdentifier, route.Id, backend.Id, backendSocket.SubProtocol);
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _sessions.Add(session, completion.Task);
+        admission.Start(session);
         try
         {
             await session.RunAsync();
@@ -143,65 +161,29 @@ internal sealed partial class ProxyRequestHandler
         }
     }
 
-    /// <summary>Connects to a backend, trying up to the cluster's attempts on distinct backends. On failure, answers the client and returns null.</summary>
+    /// <summary>Selects and connects a backend (see <see cref="BackendSelector"/>). On failure, answers the client and returns null.</summary>
     private async Task<ClientWebSocket?> ConnectBackendAsync(HttpContext context, ProxyConnectionContext connection, IReadOnlyList<Backend> candidates)
     {
-        var route = connection.RouteState;
-        var cluster = connection.ClusterState;
-        if (candidates.Count == 0)
+        var selection = await _selector.ConnectAsync(context, connection, candidates);
+        if (selection.Socket is not null)
         {
-            context.Response.Headers.RetryAfter = "5";
-            await RejectAsync(context, route, StatusCodes.Status503ServiceUnavailable, "no_backend", $"No backend is available for cluster '{cluster.Id}'.");
-            return null;
+            connection.Backend = selection.Backend;
+            return selection.Socket;
         }
 
-        var remaining = candidates;
-        BackendConnectResult last = default;
-        for (var attempt = 0; attempt < cluster.ConnectAttempts && remaining.Count > 0; attempt++)
+        if (selection.ErrorType is null)
         {
-            var backend = cluster.LoadBalancing.PickBackend(connection, remaining);
-            if (backend is null)
-            {
-                break;
-            }
-
-            var target = BackendUri.Build(backend.Address, context, route);
-            var started = _timeProvider.GetTimestamp();
-            try
-            {
-                last = await _connector.ConnectAsync(context, route, cluster, target, context.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-                return null; // the client went away during the backend handshake
-            }
-
-            _metrics.BackendConnected(cluster.Id, backend.Id, _timeProvider.GetElapsedTime(started), last.Succeeded ? "success" : last.ErrorType);
-            if (last.Succeeded)
-            {
-                connection.Backend = backend;
-                return last.Socket;
-            }
-
-            Log.BackendConnectFailed(_logger, backend.Id, cluster.Id, target, last.ErrorType, last.StatusCode, last.Error);
-            if (!last.IsRetryable)
-            {
-                break;
-            }
-
-            remaining = Without(remaining, backend);
+            return null; // the client went away during the backend handshake
         }
 
-        if (last.ErrorType is null)
+        if (selection.RetryAfter is { } retryAfter)
         {
-            context.Response.Headers.RetryAfter = "5";
-            await RejectAsync(context, route, StatusCodes.Status503ServiceUnavailable, "no_backend", $"No backend is available for cluster '{cluster.Id}'.");
-            return null;
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        if (last.ResponseHeaders is not null)
+        if (selection.ResponseHeaders is not null)
         {
-            foreach (var (name, values) in last.ResponseHeaders)
+            foreach (var (name, values) in selection.ResponseHeaders)
             {
                 if (!NotPassedThrough.Contains(name) && !name.StartsWith("Sec-WebSocket-", StringComparison.OrdinalIgnoreCase))
                 {
@@ -210,29 +192,8 @@ internal sealed partial class ProxyRequestHandler
             }
         }
 
-        var message = last.ErrorType switch
-        {
-            BackendErrorTypes.Timeout => "The backend did not complete the WebSocket handshake in time.",
-            BackendErrorTypes.Refused => $"The backend refused the WebSocket handshake with {last.StatusCode}.",
-            BackendErrorTypes.InvalidHandshake => "The backend answered the WebSocket handshake incorrectly.",
-            _ => "The backend could not be reached.",
-        };
-        await RejectAsync(context, route, last.StatusCode, last.ErrorType, message);
+        await RejectAsync(context, connection.RouteState, selection.StatusCode, selection.ErrorType, selection.Message!);
         return null;
-    }
-
-    private static List<Backend> Without(IReadOnlyList<Backend> backends, Backend excluded)
-    {
-        var list = new List<Backend>(backends.Count);
-        foreach (var backend in backends)
-        {
-            if (!ReferenceEquals(backend, excluded))
-            {
-                list.Add(backend);
-            }
-        }
-
-        return list;
     }
 
     private Task RejectNonWebSocketAsync(HttpContext context, ProxyRoute route)
@@ -275,9 +236,6 @@ internal sealed partial class ProxyRequestHandler
     {
         [LoggerMessage(EventId = 100, EventName = "Rejected", Level = LogLevel.Information, Message = "Request {ConnectionId} on route {Route} rejected with {StatusCode} ({ErrorType}).")]
         public static partial void Rejected(ILogger logger, string connectionId, string route, int statusCode, string errorType);
-
-        [LoggerMessage(EventId = 101, EventName = "BackendConnectFailed", Level = LogLevel.Warning, Message = "Backend {Backend} of cluster {Cluster} at {Target} failed the handshake: {ErrorType} ({StatusCode}).")]
-        public static partial void BackendConnectFailed(ILogger logger, string backend, string cluster, Uri target, string errorType, int statusCode, Exception? exception);
 
         [LoggerMessage(EventId = 102, EventName = "SessionStarted", Level = LogLevel.Debug, Message = "Session {ConnectionId} started on route {Route} with backend {Backend} (subprotocol '{SubProtocol}').")]
         public static partial void SessionStarted(ILogger logger, string connectionId, string route, string backend, string? subProtocol);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Messages;
+using WebSocketProxy.RateLimiting;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -24,12 +25,13 @@ internal sealed partial class ProxySession
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _closeTimeout;
     private readonly int _bufferSize;
-    private readonly CancellationTokenSource _ended = new();
+    private readonly CancellationTokenSource? _ended;
     private ITimer? _idleTimer;
     private long _lastActivity;
     private int _closing;
 
     private readonly Stream? _clientTransport;
+    private readonly bool _coalesce;
 
     public ProxySession(
         ProxyConnectionContext connection,
@@ -43,6 +45,7 @@ internal sealed partial class ProxySession
     {
         Connection = connection;
         _clientTransport = clientTransport;
+        _coalesce = options.CoalesceWrites;
         _client = new SessionLeg(client, "client");
         _backend = new SessionLeg(backend, "backend");
         _route = connection.RouteState;
@@ -51,6 +54,7 @@ internal sealed partial class ProxySession
         _timeProvider = timeProvider;
         _closeTimeout = options.CloseTimeout;
         _bufferSize = options.ReceiveBufferSize;
+        _ended = _route.Transformers.Count > 0 || connection.MessageLimits is not null ? new CancellationTokenSource() : null; // only transformers and message limits observe it
     }
 
     public ProxyConnectionContext Connection { get; }
@@ -92,8 +96,11 @@ internal sealed partial class ProxySession
             }
 
             ClientCloseStatus = _client.Socket.CloseStatus;
-            await _ended.CancelAsync();
-            _ended.Dispose();
+            if (_ended is not null)
+            {
+                await _ended.CancelAsync();
+                _ended.Dispose();
+            }
             _client.Socket.Dispose();
             _backend.Socket.Dispose();
         }
@@ -146,7 +153,7 @@ internal sealed partial class ProxySession
         PumpOutcome outcome;
         try
         {
-            outcome = _route.Transformers.Count == 0
+            outcome = _route.Transformers.Count == 0 && Connection.MessageLimits?.SendsNotices != true
                 ? await StreamAsync(source, destination, direction)
                 : await AssembleAsync(source, destination, direction);
         }
@@ -154,6 +161,18 @@ internal sealed partial class ProxySession
         {
             Log.PumpFailed(_logger, Connection.ConnectionId, direction, ex);
             outcome = PumpOutcome.Violation(WebSocketCloseStatus.InternalServerError, "Internal error");
+        }
+
+        if (direction == MessageDirection.BackendToClient && _clientTransport is CoalescingStream gathered && outcome.Kind != PumpOutcomeKind.DestinationFailed)
+        {
+            try
+            {
+                await gathered.FlushGatheredAsync();
+            }
+            catch (Exception ex) when (IsSocketFailure(ex))
+            {
+                outcome = PumpOutcome.DestinationFailed(ex);
+            }
         }
 
         await FinishAsync(source, destination, direction, outcome);
@@ -164,21 +183,49 @@ internal sealed partial class ProxySession
     {
         var input = source.Socket;
         var output = destination.Socket;
-        var maxMessageBytes = _route.MaxMessageBytes;
+        var maxMessageBytes = _route.MaxMessageBytesFor(direction);
         var directionTag = ProxyMetrics.DirectionTag(direction);
+        var gather = _coalesce && direction == MessageDirection.BackendToClient ? _clientTransport as CoalescingStream : null;
+        var limiter = Connection.MessageLimits?.For(direction);
+        var midMessage = false;
+        var dropping = false;
         byte[]? buffer = null;
+        var betweenMessages = false;
         long messageBytes = 0;
         try
         {
             while (true)
             {
                 ValueWebSocketReceiveResult result;
+                var probing = buffer is null || betweenMessages;
                 try
                 {
-                    // Idle: a zero-byte receive waits for data without holding a buffer.
-                    result = buffer is null
-                        ? await input.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None)
-                        : await input.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                    ValueTask<ValueWebSocketReceiveResult> receive;
+                    if (probing)
+                    {
+                        // Between messages a zero-byte receive tells whether more is ready. If it has to wait, the
+                        // session is idle: it holds no buffer while waiting. If it completes at once, the buffer is kept.
+                        receive = input.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                        if (buffer is not null && !receive.IsCompleted)
+                        {
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            buffer = null;
+                        }
+
+                        betweenMessages = false;
+                    }
+                    else
+                    {
+                        receive = input.ReceiveAsync(buffer!.AsMemory(), CancellationToken.None); // not probing: a buffer is held
+                    }
+
+                    if (gather is not null && !receive.IsCompleted)
+                    {
+                        // Nothing more is ready from the backend: send what was gathered before waiting.
+                        await gather.FlushGatheredAsync();
+                    }
+
+                    result = await receive;
                 }
                 catch (Exception ex) when (IsSocketFailure(ex))
                 {
@@ -190,26 +237,68 @@ internal sealed partial class ProxySession
                     return PumpOutcome.SourceClosed(input.CloseStatus, input.CloseStatusDescription);
                 }
 
-                if (buffer is null && result.Count == 0 && !result.EndOfMessage)
+                if (probing && result.Count == 0 && !result.EndOfMessage)
                 {
-                    buffer = ArrayPool<byte>.Shared.Rent(_bufferSize);
+                    buffer ??= ArrayPool<byte>.Shared.Rent(_bufferSize);
                     continue;
                 }
 
                 Touch();
+                var messageStart = !midMessage;
+                midMessage = !result.EndOfMessage;
                 messageBytes += result.Count;
                 if (messageBytes > maxMessageBytes)
                 {
                     return PumpOutcome.Violation(WebSocketCloseStatus.MessageTooBig, "Message too big");
                 }
 
+                if (limiter is not null)
+                {
+                    // Only routes with message rate limits get here; the Delay action waits inside, not reading the sender.
+                    if (messageStart)
+                    {
+                        dropping = false;
+                        var verdict = await limiter.AcquireAsync(messageStart: true, result.Count, _ended!.Token);
+                        if (verdict == RateLimitVerdict.Close)
+                        {
+                            return PumpOutcome.Violation(WebSocketCloseStatus.PolicyViolation, "Message rate exceeded");
+                        }
+
+                        if (verdict != RateLimitVerdict.Allowed)
+                        {
+                            dropping = true;
+                            _metrics.MessageDropped(_route.Id, direction, "rate_limit");
+                        }
+                    }
+                    else if (!dropping && await limiter.AcquireAsync(messageStart: false, result.Count, _ended!.Token) == RateLimitVerdict.Close)
+                    {
+                        return PumpOutcome.Violation(WebSocketCloseStatus.PolicyViolation, "Message rate exceeded");
+                    }
+
+                    if (dropping)
+                    {
+                        if (result.EndOfMessage)
+                        {
+                            messageBytes = 0;
+                            betweenMessages = true;
+                        }
+
+                        continue;
+                    }
+                }
+
                 try
                 {
+                    gather?.BeginGather();
                     await output.SendAsync(buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
                 }
                 catch (Exception ex) when (IsSocketFailure(ex))
                 {
                     return PumpOutcome.DestinationFailed(ex);
+                }
+                finally
+                {
+                    gather?.EndGather();
                 }
 
                 if (result.EndOfMessage)
@@ -220,11 +309,7 @@ internal sealed partial class ProxySession
                     }
 
                     messageBytes = 0;
-                    if (buffer is not null)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = null;
-                    }
+                    betweenMessages = true;
                 }
             }
         }
@@ -241,8 +326,9 @@ internal sealed partial class ProxySession
     private async Task<PumpOutcome> AssembleAsync(SessionLeg source, SessionLeg destination, MessageDirection direction)
     {
         var input = source.Socket;
-        var maxMessageBytes = _route.MaxMessageBytes;
+        var maxMessageBytes = _route.MaxMessageBytesFor(direction);
         var directionTag = ProxyMetrics.DirectionTag(direction);
+        var limiter = Connection.MessageLimits?.For(direction);
         var context = new MessageTransformContext(Connection, direction);
         var transformers = _route.Transformers;
         byte[]? buffer = null;
@@ -300,9 +386,35 @@ internal sealed partial class ProxySession
                 context.Payload = buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, length);
                 var messageType = result.MessageType;
                 var forward = true;
-                for (var i = 0; i < transformers.Count; i++)
+                if (limiter is not null)
                 {
-                    var decision = await transformers[i].TransformAsync(context, _ended.Token);
+                    var verdict = await limiter.AcquireAsync(messageStart: true, length, _ended!.Token);
+                    if (verdict == RateLimitVerdict.Close)
+                    {
+                        return PumpOutcome.Violation(WebSocketCloseStatus.PolicyViolation, "Message rate exceeded");
+                    }
+
+                    if (verdict != RateLimitVerdict.Allowed)
+                    {
+                        forward = false;
+                        _metrics.MessageDropped(_route.Id, direction, "rate_limit");
+                        if (verdict == RateLimitVerdict.DropWithNotice)
+                        {
+                            try
+                            {
+                                await input.SendAsync(MessageLimiter.DropNotice, WebSocketMessageType.Text, true, CancellationToken.None);
+                            }
+                            catch (Exception ex) when (IsSocketFailure(ex))
+                            {
+                                return PumpOutcome.SourceFailed(ex);
+                            }
+                        }
+                    }
+                }
+
+                for (var i = 0; forward && i < transformers.Count; i++)
+                {
+                    var decision = await transformers[i].TransformAsync(context, _ended!.Token); // created whenever the route has transformers or limits
                     switch (decision.Action)
                     {
                         case MessageTransformAction.Forward:
@@ -394,6 +506,10 @@ internal sealed partial class ProxySession
                 if (Volatile.Read(ref _closing) == 0)
                 {
                     Log.LegFailed(_logger, Connection.ConnectionId, source.Name, outcome.Error);
+                    if (!fromClient)
+                    {
+                        Connection.Backend?.Health.ReportAbnormalClose(); // passive health: the backend vanished
+                    }
                 }
 
                 await destination.TryCloseOutputAsync(
@@ -405,7 +521,7 @@ internal sealed partial class ProxySession
                 {
                     // The socket itself told the client why (1002 protocol error, 1007 invalid UTF-8):
                     // linger until the client hangs up, so that close frame is not destroyed by a TCP reset.
-                    await LingerAsync(_clientTransport);
+                    await LingerAsync(_clientTransport is CoalescingStream coalescing ? coalescing.Inner : _clientTransport);
                 }
 
                 source.Socket.Abort();
@@ -415,6 +531,10 @@ internal sealed partial class ProxySession
                 if (Volatile.Read(ref _closing) == 0)
                 {
                     Log.LegFailed(_logger, Connection.ConnectionId, destination.Name, outcome.Error);
+                    if (fromClient)
+                    {
+                        Connection.Backend?.Health.ReportAbnormalClose(); // passive health: the backend vanished
+                    }
                 }
 
                 destination.Socket.Abort();
@@ -439,7 +559,9 @@ internal sealed partial class ProxySession
     /// <summary>Reads and discards what the peer still sends until its close frame arrives, completing the close handshake.</summary>
     private async Task DrainUntilCloseAsync(WebSocket socket)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        // A full-size buffer: the rest of an oversized (possibly compressed) message is inflated and discarded
+        // here, and small reads would make a compression bomb's remainder outlast the close timeout.
+        var buffer = ArrayPool<byte>.Shared.Rent(_bufferSize);
         using var timeout = new CancellationTokenSource(_closeTimeout, _timeProvider);
         try
         {

@@ -1,4 +1,5 @@
 using WebSocketProxy.Configuration;
+using WebSocketProxy.RateLimiting;
 
 namespace WebSocketProxy.Routing;
 
@@ -114,6 +115,50 @@ public sealed class ProxyRouteBuilder
     {
         ArgumentNullException.ThrowIfNull(headers);
         Route = Route with { ForwardHeaders = [.. Route.ForwardHeaders ?? [], .. headers] };
+        return this;
+    }
+
+    /// <summary>Limits the messages each connection sends to the backend (see <see cref="RouteConfig.MessageRateLimit"/>).</summary>
+    /// <param name="permitsPerSecond">The sustained number of messages per second.</param>
+    /// <param name="burst">The bucket's capacity; <see langword="null"/> is one second's worth.</param>
+    /// <param name="onExceeded">What happens to a message over the limit.</param>
+    /// <returns>This builder.</returns>
+    public ProxyRouteBuilder WithMessageRateLimit(double permitsPerSecond, int? burst = null, RateLimitAction onExceeded = RateLimitAction.Delay)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(permitsPerSecond);
+        Route = Route with { MessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = permitsPerSecond, Burst = burst, OnExceeded = onExceeded } };
+        return this;
+    }
+
+    /// <summary>Sets the origins whose browser pages may open the route (see <see cref="RouteConfig.AllowedOrigins"/>).</summary>
+    /// <param name="origins">Origins such as <c>https://app.example.com</c>, or <c>*</c>.</param>
+    /// <returns>This builder.</returns>
+    public ProxyRouteBuilder WithAllowedOrigins(params string[] origins)
+    {
+        ArgumentNullException.ThrowIfNull(origins);
+        Route = Route with { AllowedOrigins = [.. origins] };
+        return this;
+    }
+
+    /// <summary>Adds an identity header to the backend handshake carrying a claim of the authenticated client (see <see cref="RouteConfig.IdentityHeaders"/>).</summary>
+    /// <param name="header">The header name, e.g. <c>X-User-Id</c>.</param>
+    /// <param name="claimType">The claim type, e.g. <c>sub</c>.</param>
+    /// <returns>This builder.</returns>
+    public ProxyRouteBuilder WithIdentityHeader(string header, string claimType)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(header);
+        ArgumentException.ThrowIfNullOrEmpty(claimType);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (Route.IdentityHeaders is not null)
+        {
+            foreach (var (name, claim) in Route.IdentityHeaders)
+            {
+                headers[name] = claim;
+            }
+        }
+
+        headers[header] = claimType;
+        Route = Route with { IdentityHeaders = headers };
         return this;
     }
 }

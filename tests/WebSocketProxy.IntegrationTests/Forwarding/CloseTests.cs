@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using WebSocketProxy.Configuration;
 using WebSocketProxy.Forwarding;
 using WebSocketProxy.IntegrationTests.Infrastructure;
 
@@ -27,8 +28,10 @@ public sealed class CloseTests
         client.CloseStatus.Should().Be((WebSocketCloseStatus)4001, "the backend's answering close is relayed back");
     }
 
-    [Fact]
-    public async Task Close_FromBackend_CodeAndReasonReachClient()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Close_FromBackend_CodeAndReasonReachClient(bool coalesceWrites)
     {
         var ct = Ws.Timeout();
         var backendClosed = new TaskCompletionSource<WebSocketState>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -38,7 +41,7 @@ public sealed class CloseTests
             await socket.CloseAsync((WebSocketCloseStatus)4002, "server bye", ct);
             backendClosed.TrySetResult(socket.State);
         }));
-        await using var gateway = await TestGateway.StartAsync(backend.WsUri());
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => o.CoalesceWrites = coalesceWrites);
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 
         await client.SendTextAsync("go", ct);
@@ -96,7 +99,7 @@ public sealed class CloseTests
         await using var backend = await TestBackend.StartEchoAsync();
         await using var gateway = await TestGateway.StartAsync(backend.WsUri());
         var registry = gateway.Services.GetRequiredService<SessionRegistry>();
-        var backendState = gateway.Services.GetRequiredService<WebSocketProxy.Configuration.ProxyConfigManager>().Current.Clusters["c"].Backends[0];
+        var backendState = gateway.Services.GetRequiredService<ProxyConfigManager>().Current.Clusters["c"].Backends[0];
 
         await Parallel.ForAsync(0, 1000, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
         {
@@ -176,8 +179,8 @@ public sealed class CloseTests
                 o.DrainTimeout = TimeSpan.FromSeconds(10);
                 o.Routes["r"] = new() { Path = "/ws/{**rest}", Cluster = "c" };
                 o.Routes["slow"] = new() { Path = "/slow", Cluster = "slow" };
-                o.Clusters["c"] = new() { Backends = new Dictionary<string, Configuration.BackendConfig> { ["b"] = new() { Address = backend.WsUri().ToString() } } };
-                o.Clusters["slow"] = new() { Backends = new Dictionary<string, Configuration.BackendConfig> { ["b"] = new() { Address = slowBackend.WsUri().ToString() } } };
+                o.Clusters["c"] = new() { Backends = new Dictionary<string, BackendConfig> { ["b"] = new() { Address = backend.WsUri().ToString() } } };
+                o.Clusters["slow"] = new() { Backends = new Dictionary<string, BackendConfig> { ["b"] = new() { Address = slowBackend.WsUri().ToString() } } };
             });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
         using var slowClient = await Ws.ConnectAsync(gateway.Ws("/slow"), ct);

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.AspNetCore.Http;
+using WebSocketProxy.Configuration;
 using WebSocketProxy.IntegrationTests.Infrastructure;
 
 namespace WebSocketProxy.IntegrationTests.Forwarding;
@@ -184,7 +185,7 @@ public sealed class HandshakeTests
     {
         var ct = Ws.Timeout();
         await using var backend = await TestBackend.StartEchoAsync();
-        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), route: r => r with { XForwarded = Configuration.ForwardedHeadersMode.Set });
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), route: r => r with { XForwarded = ForwardedHeadersMode.Set });
 
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct, o => o.SetRequestHeader("X-Forwarded-For", "6.6.6.6"));
 

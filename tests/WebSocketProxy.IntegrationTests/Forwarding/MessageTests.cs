@@ -51,12 +51,14 @@ public sealed class MessageTests
         (await client.ReceiveMessageAsync(ct)).Text.Should().Be("next");
     }
 
-    [Fact]
-    public async Task Echo_TenThousandPipelinedMessages_ArriveInOrder()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Echo_TenThousandPipelinedMessages_ArriveInOrder(bool coalesceWrites)
     {
         var ct = Ws.Timeout(60);
         await using var backend = await TestBackend.StartEchoAsync();
-        await using var gateway = await TestGateway.StartAsync(backend.WsUri());
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => o.CoalesceWrites = coalesceWrites);
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
         const int count = 10_000;
 

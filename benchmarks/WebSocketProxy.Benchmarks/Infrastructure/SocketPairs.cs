@@ -1,0 +1,94 @@
+using System.Diagnostics.Metrics;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using WebSocketProxy.Backends;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Diagnostics;
+using WebSocketProxy.Forwarding;
+using WebSocketProxy.Messages;
+
+namespace WebSocketProxy.Benchmarks.Infrastructure;
+
+/// <summary>A client socket connected straight to a server socket over in-memory streams.</summary>
+internal sealed class DirectPair : IDisposable
+{
+    public DirectPair()
+    {
+        var (a, b) = DuplexPipeStream.CreatePair();
+        Client = WebSocket.CreateFromStream(a, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+        Server = WebSocket.CreateFromStream(b, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+    }
+
+    public WebSocket Client { get; }
+
+    public WebSocket Server { get; }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        Server.Dispose();
+    }
+}
+
+/// <summary>
+/// A client socket and a backend socket with a real <see cref="ProxySession"/> between them: client ⇄ (server leg | pump | client leg) ⇄ backend,
+/// every leg a WebSocket over in-memory streams, masking where the protocol requires it (client → proxy, proxy → backend).
+/// </summary>
+internal sealed class ProxiedPair : IDisposable
+{
+    private readonly ProxySession _session;
+    private readonly Task _run;
+    private readonly ServiceProvider _services;
+
+    public ProxiedPair(IReadOnlyList<IMessageTransformer> transformers, long maxMessageBytes = 4 * 1024 * 1024, int receiveBufferSize = 16 * 1024)
+    {
+        var (clientEnd, proxyClientEnd) = DuplexPipeStream.CreatePair();
+        var (proxyBackendEnd, backendEnd) = DuplexPipeStream.CreatePair();
+        Client = WebSocket.CreateFromStream(clientEnd, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+        var proxyClientLeg = WebSocket.CreateFromStream(proxyClientEnd, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        var proxyBackendLeg = WebSocket.CreateFromStream(proxyBackendEnd, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+        Backend = WebSocket.CreateFromStream(backendEnd, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+
+        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new ProxyMetrics(_services.GetRequiredService<IMeterFactory>());
+        var options = new WebSocketProxyOptions { ReceiveBufferSize = receiveBufferSize };
+        var route = new ProxyRoute(
+            "bench",
+            new RouteConfig { Path = "/ws/{**rest}", Cluster = "bench", MaxMessageBytes = maxMessageBytes },
+            RoutePatternFactory.Parse("/ws/{**rest}"),
+            transformers);
+        var cluster = CreateCluster(1);
+        var connection = new ProxyConnectionContext(new DefaultHttpContext(), route, cluster);
+        _session = new ProxySession(connection, proxyClientLeg, null, proxyBackendLeg, options, metrics, NullLogger.Instance, TimeProvider.System);
+        _run = _session.RunAsync();
+    }
+
+    public WebSocket Client { get; }
+
+    public WebSocket Backend { get; }
+
+    public static ProxyCluster CreateCluster(int backends)
+    {
+        var list = new Backend[backends];
+        for (var i = 0; i < backends; i++)
+        {
+            list[i] = new Backend($"b{i}", new Uri($"ws://127.0.0.1:{9000 + i}/ws"));
+        }
+
+        return new ProxyCluster("bench", new ClusterConfig(), list, new ConfigBackendResolver(), new PowerOfTwoChoicesPolicy());
+    }
+
+    public void Dispose()
+    {
+        _session.Abort();
+        Client.Abort();
+        Backend.Abort();
+        _run.Wait(TimeSpan.FromSeconds(10));
+        Client.Dispose();
+        Backend.Dispose();
+        _services.Dispose();
+    }
+}

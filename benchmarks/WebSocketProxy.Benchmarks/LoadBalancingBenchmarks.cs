@@ -1,0 +1,45 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing.Patterns;
+using WebSocketProxy.Backends;
+using WebSocketProxy.Benchmarks.Infrastructure;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Forwarding;
+
+namespace WebSocketProxy.Benchmarks;
+
+/// <summary>One load-balancing pick among 4 or 64 backends.</summary>
+[MemoryDiagnoser]
+public class LoadBalancingBenchmarks
+{
+    private ProxyConnectionContext _context = null!;
+    private IReadOnlyList<Backend> _backends = null!;
+    private readonly PowerOfTwoChoicesPolicy _powerOfTwo = new();
+    private readonly RoundRobinPolicy _roundRobin = new();
+
+    /// <summary>Gets or sets the number of candidate backends.</summary>
+    [Params(4, 64)]
+    public int Backends { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var cluster = ProxiedPair.CreateCluster(Backends);
+        var route = new ProxyRoute("bench", new RouteConfig { Path = "/ws", Cluster = "bench" }, RoutePatternFactory.Parse("/ws"), []);
+        _context = new ProxyConnectionContext(new DefaultHttpContext(), route, cluster);
+        _backends = cluster.Backends;
+        for (var i = 0; i < _backends.Count; i++)
+        {
+            for (var c = 0; c < i % 7; c++)
+            {
+                _backends[i].OnSessionStarted();
+            }
+        }
+    }
+
+    [Benchmark(Description = "PowerOfTwoChoices")]
+    public Backend? PowerOfTwoChoices() => _powerOfTwo.PickBackend(_context, _backends);
+
+    [Benchmark(Description = "RoundRobin")]
+    public Backend? RoundRobin() => _roundRobin.PickBackend(_context, _backends);
+}

@@ -1,0 +1,135 @@
+using System.Globalization;
+
+namespace WebSocketProxy.LoadTest.Runner;
+
+/// <summary>Settings of one load-test run, from the command line.</summary>
+internal sealed class LoadTestOptions
+{
+    public double WarmupSeconds { get; private set; } = 12;
+
+    public double Seconds { get; private set; } = 5;
+
+    public int Rounds { get; private set; } = 2;
+
+    public int PingPongConnections { get; private set; } = 32;
+
+    public int StreamConnections { get; private set; } = 8;
+
+    public int PacedRate { get; private set; } = 8000;
+
+    public int IdleConnections { get; private set; } = 5000;
+
+    /// <summary>Gets how long the idle connections stay open after the measurement (time to take a heap dump of a proxy).</summary>
+    public double IdleHoldSeconds { get; private set; }
+
+    public int ConnectConcurrency { get; private set; } = 16;
+
+    public int[] Sweep { get; private set; } = [1, 8, 32, 128];
+
+    public double SweepSeconds { get; private set; } = 3;
+
+    public string[] Targets { get; private set; } = ["direct", "yarp", "wsp"];
+
+    public string[] Scenarios { get; private set; } = ["pingpong-64", "pingpong-1k", "paced-64", "stream-1k", "stream-64k", "connect", "idle", "sweep"];
+
+    public bool Pin { get; private set; } = true;
+
+    public bool OperatorOptions { get; private set; }
+
+    /// <summary>Gets extra environment variables for both proxy processes (e.g. DOTNET_PerfMapEnabled=1 for perf).</summary>
+    public Dictionary<string, string> ProxyEnvironment { get; } = [];
+
+    public string? JsonPath { get; private set; } = "loadtest-results.json";
+
+    public string? MarkdownPath { get; private set; } = "loadtest-results.md";
+
+    public string? ChartPath { get; private set; } = "loadtest-chart.svg";
+
+    public IReadOnlyList<string> RawArguments { get; private set; } = [];
+
+    public static string Usage => """
+        WebSocketProxy.LoadTest run [options]      direct vs YARP vs WebSocketProxy, alternating rounds
+          --warmup <s>              JIT warm-up load per target before measuring (default 12)
+          --seconds <s>             measured time per scenario and round (default 5)
+          --rounds <n>              A/B/A/B rounds (default 2)
+          --connections <n>         ping-pong and paced connections (default 32)
+          --stream-connections <n>  streaming connections (default 8)
+          --paced-rate <n>          total messages/s of the paced scenario (default 8000)
+          --idle <n>                idle connections per target (default 5000; needs ulimit -n > 3 x n)
+          --idle-hold <s>           keep the idle connections open this long after measuring (default 0; for heap dumps)
+          --connect-concurrency <n> parallel connect/close loops (default 16)
+          --sweep <a,b,c>           connection counts of the chart (default 1,8,32,128)
+          --sweep-seconds <s>       measured time per sweep point (default 3)
+          --targets <a,b>           any of direct,yarp,wsp (default all)
+          --scenarios <a,b>         any of pingpong-64,pingpong-1k,paced-64,stream-1k,stream-64k,connect,idle,sweep
+          --operator-options        start both proxies with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+                                    and DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+          --proxy-env NAME=VALUE    extra environment variable for both proxies (repeatable)
+          --no-pin                  do not pin with taskset (default: proxies on core 0, load + echo on core 1)
+          --json <file> --markdown <file> --chart <file>   outputs ('-' to skip)
+        WebSocketProxy.LoadTest echo|proxy-yarp|proxy-wsp --port <p> [--backend-port <p>] [--max-seconds <s>]
+        """;
+
+    public static LoadTestOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new LoadTestOptions { RawArguments = args };
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+            switch (name)
+            {
+                case "--warmup": options.WarmupSeconds = ParseDouble(Next()); break;
+                case "--seconds": options.Seconds = ParseDouble(Next()); break;
+                case "--rounds": options.Rounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--connections": options.PingPongConnections = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--stream-connections": options.StreamConnections = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--paced-rate": options.PacedRate = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--idle": options.IdleConnections = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--idle-hold": options.IdleHoldSeconds = Math.Clamp(ParseDouble(Next()), 0, 600); break;
+                case "--connect-concurrency": options.ConnectConcurrency = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--sweep": options.Sweep = Array.ConvertAll(Next().Split(','), s => int.Parse(s, CultureInfo.InvariantCulture)); break;
+                case "--sweep-seconds": options.SweepSeconds = ParseDouble(Next()); break;
+                case "--targets": options.Targets = Next().Split(','); break;
+                case "--scenarios": options.Scenarios = Next().Split(','); break;
+                case "--operator-options": options.OperatorOptions = true; break;
+                case "--no-pin": options.Pin = false; break;
+                case "--proxy-env":
+                    var pair = Next();
+                    var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (eq <= 0)
+                    {
+                        throw new ArgumentException("--proxy-env takes NAME=VALUE.");
+                    }
+
+                    options.ProxyEnvironment[pair[..eq]] = pair[(eq + 1)..];
+                    break;
+                case "--json": options.JsonPath = NullIfDash(Next()); break;
+                case "--markdown": options.MarkdownPath = NullIfDash(Next()); break;
+                case "--chart": options.ChartPath = NullIfDash(Next()); break;
+                default: throw new ArgumentException($"Unknown option '{name}'.");
+            }
+        }
+
+        if (options.Rounds < 1 || options.Seconds <= 0 || options.Seconds > 120 || options.WarmupSeconds < 0 || options.WarmupSeconds > 120)
+        {
+            throw new ArgumentException("--rounds must be ≥ 1, --seconds in (0, 120], --warmup in [0, 120].");
+        }
+
+        foreach (var target in options.Targets)
+        {
+            if (target is not ("direct" or "yarp" or "wsp"))
+            {
+                throw new ArgumentException($"Unknown target '{target}'.");
+            }
+        }
+
+        return options;
+    }
+
+    public bool Runs(string scenario) => Array.IndexOf(Scenarios, scenario) >= 0;
+
+    private static double ParseDouble(string value) => double.Parse(value, CultureInfo.InvariantCulture);
+
+    private static string? NullIfDash(string value) => value == "-" ? null : value;
+}

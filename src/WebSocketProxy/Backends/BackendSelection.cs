@@ -1,0 +1,43 @@
+using System.Net.WebSockets;
+
+namespace WebSocketProxy.Backends;
+
+/// <summary>The outcome of backend selection and connect: a connected backend, or what to answer the client.</summary>
+internal readonly struct BackendSelection
+{
+    private BackendSelection(ClientWebSocket? socket, Backend? backend, int statusCode, string? errorType, string? message, TimeSpan? retryAfter, IReadOnlyDictionary<string, IEnumerable<string>>? responseHeaders)
+    {
+        Socket = socket;
+        Backend = backend;
+        StatusCode = statusCode;
+        ErrorType = errorType;
+        Message = message;
+        RetryAfter = retryAfter;
+        ResponseHeaders = responseHeaders;
+    }
+
+    /// <summary>Gets the connected backend socket; null on failure.</summary>
+    public ClientWebSocket? Socket { get; }
+
+    /// <summary>Gets the backend that accepted; it holds a connection-limit slot for the session.</summary>
+    public Backend? Backend { get; }
+
+    public int StatusCode { get; }
+
+    /// <summary>Gets a bounded error category; null when the client went away (nothing to answer).</summary>
+    public string? ErrorType { get; }
+
+    public string? Message { get; }
+
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>Gets the backend's own response headers when it refused the upgrade.</summary>
+    public IReadOnlyDictionary<string, IEnumerable<string>>? ResponseHeaders { get; }
+
+    public static BackendSelection Connected(ClientWebSocket socket, Backend backend) => new(socket, backend, 101, null, null, null, null);
+
+    public static BackendSelection ClientGone() => new(null, null, 0, null, null, null, null);
+
+    public static BackendSelection Failed(int statusCode, string errorType, string message, TimeSpan? retryAfter = null, IReadOnlyDictionary<string, IEnumerable<string>>? responseHeaders = null)
+        => new(null, null, statusCode, errorType, message, retryAfter, responseHeaders);
+}

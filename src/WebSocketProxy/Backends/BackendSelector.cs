@@ -1,0 +1,271 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+using WebSocketProxy.Diagnostics;
+using WebSocketProxy.Forwarding;
+
+namespace WebSocketProxy.Backends;
+
+/// <summary>
+/// Picks and connects a backend for one connection: filters out draining, unhealthy (active probe or open
+/// breaker) and full backends, lets the load-balancing policy choose, and fails over to another backend on an
+/// unreachable or timed-out connect — a Polly.Core pipeline (overall deadline → retry with jitter), each
+/// attempt through the backend's circuit breaker.
+/// </summary>
+internal sealed partial class BackendSelector
+{
+    private static readonly ConditionalWeakTable<ClusterBackendOptions, ResiliencePipeline<AttemptOutcome>> Pipelines = new();
+
+    private readonly BackendConnector _connector;
+    private readonly ProxyMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<BackendSelector> _logger;
+
+    public BackendSelector(BackendConnector connector, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<BackendSelector> logger)
+    {
+        _connector = connector;
+        _metrics = metrics;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public async Task<BackendSelection> ConnectAsync(HttpContext context, ProxyConnectionContext connection, IReadOnlyList<Backend> candidates)
+    {
+        var cluster = connection.ClusterState;
+        var options = cluster.BackendOptions;
+        if (candidates.Count == 0)
+        {
+            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, "no_backend", $"No backend is available for cluster '{cluster.Id}'.", options.RetryAfter);
+        }
+
+        var available = Filter(candidates, options, out var unhealthy, out var full);
+        var panic = false;
+        if (available.Count == 0)
+        {
+            if (unhealthy.Count > 0 && options.PanicMode)
+            {
+                Log.PanicMode(_logger, cluster.Id, unhealthy.Count);
+                available = unhealthy;
+                panic = true;
+            }
+            else
+            {
+                var errorType = full > 0 && unhealthy.Count == 0 ? "backends_full" : "no_healthy_backend";
+                var message = errorType == "backends_full"
+                    ? $"Every backend of cluster '{cluster.Id}' is at its connection limit."
+                    : $"No healthy backend is available for cluster '{cluster.Id}'.";
+                Log.NoBackend(_logger, cluster.Id, errorType);
+                return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, errorType, message, options.RetryAfter);
+            }
+        }
+
+        var state = new AttemptState(this, context, connection, available) { Panic = panic };
+        var pipeline = Pipelines.GetValue(options, o => BuildPipeline(o, _timeProvider));
+        AttemptOutcome outcome;
+        try
+        {
+            outcome = await pipeline.ExecuteAsync(static (s, ct) => s.Owner.AttemptAsync(s, ct), state, context.RequestAborted);
+        }
+        catch (TimeoutRejectedException)
+        {
+            Log.DeadlineExceeded(_logger, cluster.Id, options.ConnectDeadline, state.Tried.Count);
+            return BackendSelection.Failed(StatusCodes.Status504GatewayTimeout, BackendErrorTypes.Timeout, "No backend completed the WebSocket handshake within the connect deadline.");
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return BackendSelection.ClientGone();
+        }
+
+        if (outcome.Result.Succeeded && state.Chosen is not null)
+        {
+            return BackendSelection.Connected(outcome.Result.Socket!, state.Chosen);
+        }
+
+        if (state.LastFailure is not { } last)
+        {
+            // Nothing was tried for real: every pick was full, broken or refused by the policy.
+            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, "no_healthy_backend", $"No healthy backend is available for cluster '{cluster.Id}'.", options.RetryAfter);
+        }
+
+        var text = last.ErrorType switch
+        {
+            BackendErrorTypes.Timeout => "The backend did not complete the WebSocket handshake in time.",
+            BackendErrorTypes.Refused => $"The backend refused the WebSocket handshake with {last.StatusCode}.",
+            BackendErrorTypes.InvalidHandshake => "The backend answered the WebSocket handshake incorrectly.",
+            _ => "The backend could not be reached.",
+        };
+        return BackendSelection.Failed(last.StatusCode, last.ErrorType, text, responseHeaders: last.ResponseHeaders);
+    }
+
+    private List<Backend> Filter(IReadOnlyList<Backend> candidates, ClusterBackendOptions options, out List<Backend> unhealthy, out int full)
+    {
+        var available = new List<Backend>(candidates.Count);
+        unhealthy = [];
+        full = 0;
+        foreach (var backend in candidates)
+        {
+            if (options.IsDraining(backend))
+            {
+                continue;
+            }
+
+            if (backend.Slots >= options.ConnectionLimit(backend))
+            {
+                full++;
+                continue;
+            }
+
+            if (!backend.Health.IsAvailable(_timeProvider))
+            {
+                unhealthy.Add(backend);
+                continue;
+            }
+
+            available.Add(backend);
+        }
+
+        return available;
+    }
+
+    private static ResiliencePipeline<AttemptOutcome> BuildPipeline(ClusterBackendOptions options, TimeProvider timeProvider)
+    {
+        var builder = new ResiliencePipelineBuilder<AttemptOutcome> { TimeProvider = timeProvider }
+            .AddTimeout(options.ConnectDeadline);
+        if (options.ConnectAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions<AttemptOutcome>
+            {
+                MaxRetryAttempts = options.ConnectAttempts - 1,
+                Delay = options.ConnectRetryDelay,
+                BackoffType = DelayBackoffType.Constant,
+                UseJitter = true,
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { TryAnother: true }),
+            });
+        }
+
+        return builder.Build();
+    }
+
+    private async ValueTask<AttemptOutcome> AttemptAsync(AttemptState state, CancellationToken cancellationToken)
+    {
+        var connection = state.Connection;
+        var cluster = connection.ClusterState;
+        var options = cluster.BackendOptions;
+        var remaining = new List<Backend>(state.Available.Count);
+        foreach (var candidate in state.Available)
+        {
+            if (!state.Tried.Contains(candidate))
+            {
+                remaining.Add(candidate);
+            }
+        }
+
+        if (remaining.Count == 0)
+        {
+            return new AttemptOutcome(state.LastFailure ?? default, TryAnother: false);
+        }
+
+        var backend = cluster.LoadBalancing.PickBackend(connection, remaining);
+        if (backend is null)
+        {
+            return new AttemptOutcome(state.LastFailure ?? default, TryAnother: false);
+        }
+
+        state.Tried.Add(backend);
+        if (!backend.TryAcquireSlot(options.ConnectionLimit(backend)))
+        {
+            Log.BackendSkipped(_logger, backend.Id, cluster.Id, "connection limit reached");
+            return new AttemptOutcome(default, TryAnother: true);
+        }
+
+        var target = BackendUri.Build(backend.Address, state.Context, connection.RouteState);
+        // In panic mode open breakers are bypassed: every backend is unhealthy and each is tried anyway.
+        var breaker = state.Panic ? null : backend.Health.GetBreaker(options.Passive, _timeProvider);
+        var started = _timeProvider.GetTimestamp();
+        BackendConnectResult result;
+        try
+        {
+            result = breaker is null
+                ? await _connector.ConnectAsync(state.Context, connection.RouteState, cluster, target, cancellationToken, backend.HostHeader)
+                : await breaker.ExecuteAsync(
+                    static (s, ct) => new ValueTask<BackendConnectResult>(s.Owner._connector.ConnectAsync(s.State.Context, s.State.Connection.RouteState, s.State.Connection.ClusterState, s.Target, ct, s.Host)),
+                    (Owner: this, State: state, Target: target, Host: backend.HostHeader),
+                    cancellationToken);
+        }
+        catch (BrokenCircuitException)
+        {
+            backend.ReleaseSlot();
+            Log.BackendSkipped(_logger, backend.Id, cluster.Id, "circuit breaker open");
+            return new AttemptOutcome(default, TryAnother: true);
+        }
+        catch
+        {
+            backend.ReleaseSlot();
+            throw;
+        }
+
+        _metrics.BackendConnected(cluster.Id, backend.Id, _timeProvider.GetElapsedTime(started), result.Succeeded ? "success" : result.ErrorType);
+        if (result.Succeeded)
+        {
+            state.Chosen = backend;
+            return new AttemptOutcome(result, TryAnother: false);
+        }
+
+        backend.ReleaseSlot();
+        Log.BackendConnectFailed(_logger, backend.Id, cluster.Id, target, result.ErrorType, result.StatusCode, result.Error);
+        state.LastFailure = result;
+        return new AttemptOutcome(result, TryAnother: result.IsRetryable);
+    }
+
+    /// <summary>One attempt's outcome; <see cref="TryAnother"/> asks the retry strategy for the next backend.</summary>
+    private readonly record struct AttemptOutcome(BackendConnectResult Result, bool TryAnother);
+
+    private sealed class AttemptState
+    {
+        public AttemptState(BackendSelector owner, HttpContext context, ProxyConnectionContext connection, List<Backend> available)
+        {
+            Owner = owner;
+            Context = context;
+            Connection = connection;
+            Available = available;
+        }
+
+        public BackendSelector Owner { get; }
+
+        public HttpContext Context { get; }
+
+        public ProxyConnectionContext Connection { get; }
+
+        public List<Backend> Available { get; }
+
+        public HashSet<Backend> Tried { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public BackendConnectResult? LastFailure { get; set; }
+
+        public Backend? Chosen { get; set; }
+
+        public bool Panic { get; init; }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 201, EventName = "BackendConnectFailed", Level = LogLevel.Warning, Message = "Backend {Backend} of cluster {Cluster} at {Target} failed the handshake: {ErrorType} ({StatusCode}).")]
+        public static partial void BackendConnectFailed(ILogger logger, string backend, string cluster, Uri target, string errorType, int statusCode, Exception? exception);
+
+        [LoggerMessage(EventId = 202, EventName = "BackendSkipped", Level = LogLevel.Debug, Message = "Backend {Backend} of cluster {Cluster} skipped: {Reason}.")]
+        public static partial void BackendSkipped(ILogger logger, string backend, string cluster, string reason);
+
+        [LoggerMessage(EventId = 203, EventName = "NoBackendAvailable", Level = LogLevel.Warning, Message = "Cluster {Cluster} has no backend to offer: {ErrorType}.")]
+        public static partial void NoBackend(ILogger logger, string cluster, string errorType);
+
+        [LoggerMessage(EventId = 204, EventName = "PanicMode", Level = LogLevel.Warning, Message = "Every backend of cluster {Cluster} is unhealthy; panic mode tries the {Count} unhealthy ones anyway.")]
+        public static partial void PanicMode(ILogger logger, string cluster, int count);
+
+        [LoggerMessage(EventId = 205, EventName = "ConnectDeadlineExceeded", Level = LogLevel.Warning, Message = "Cluster {Cluster}: no backend connected within the connect deadline {Deadline} ({Tried} tried).")]
+        public static partial void DeadlineExceeded(ILogger logger, string cluster, TimeSpan deadline, int tried);
+    }
+}

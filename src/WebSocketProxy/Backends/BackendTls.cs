@@ -1,0 +1,121 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using WebSocketProxy.Configuration;
+
+namespace WebSocketProxy.Backends;
+
+/// <summary>Turns a <see cref="BackendTlsConfig"/> into the TLS options of a backend handler: certificate validation and client certificates.</summary>
+internal static class BackendTls
+{
+    public static string NormalizeThumbprint(string? value)
+        => (value ?? string.Empty).Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
+
+    /// <summary>A key that is equal for equal settings, so an unchanged reload keeps its handler and pooled connections.</summary>
+    public static string Key(BackendTlsConfig tls)
+        => string.Join(
+            '\u0001',
+            tls.CaCertificatePath,
+            tls.Thumbprints is null ? string.Empty : string.Join(',', tls.Thumbprints),
+            tls.DangerousAcceptAnyCertificate == true,
+            tls.ClientCertificatePath,
+            tls.ClientCertificateKeyPath,
+            tls.ClientCertificatePassword);
+
+    public static void Apply(SslClientAuthenticationOptions ssl, BackendTlsConfig tls)
+    {
+        var callback = CreateValidator(tls);
+        if (callback is not null)
+        {
+            ssl.RemoteCertificateValidationCallback = callback;
+        }
+
+        if (tls.ClientCertificatePath is { } certificatePath)
+        {
+            ssl.ClientCertificates = [LoadClientCertificate(certificatePath, tls.ClientCertificateKeyPath, tls.ClientCertificatePassword)];
+        }
+    }
+
+    private static RemoteCertificateValidationCallback? CreateValidator(BackendTlsConfig tls)
+    {
+        if (tls.DangerousAcceptAnyCertificate == true)
+        {
+            return static (_, _, _, _) => true;
+        }
+
+        var pins = new HashSet<string>(StringComparer.Ordinal);
+        if (tls.Thumbprints is not null)
+        {
+            foreach (var thumbprint in tls.Thumbprints)
+            {
+                pins.Add(NormalizeThumbprint(thumbprint));
+            }
+        }
+
+        X509Certificate2Collection? authorities = null;
+        if (tls.CaCertificatePath is { } caPath)
+        {
+            authorities = [];
+            authorities.ImportFromPemFile(caPath);
+            if (authorities.Count == 0)
+            {
+                authorities.Add(X509CertificateLoader.LoadCertificateFromFile(caPath));
+            }
+        }
+
+        if (pins.Count == 0 && authorities is null)
+        {
+            return null;
+        }
+
+        return (_, certificate, _, errors) =>
+        {
+            if (certificate is null)
+            {
+                return false;
+            }
+
+            if (pins.Count > 0)
+            {
+                using var leaf = new X509Certificate2(certificate);
+                if (pins.Contains(leaf.GetCertHashString(HashAlgorithmName.SHA256)) || pins.Contains(leaf.GetCertHashString(HashAlgorithmName.SHA1)))
+                {
+                    return true;
+                }
+            }
+
+            if (authorities is not null)
+            {
+                if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+                {
+                    return false;
+                }
+
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                using var presented = new X509Certificate2(certificate);
+                return chain.Build(presented);
+            }
+
+            return errors == SslPolicyErrors.None;
+        };
+    }
+
+    private static X509Certificate2 LoadClientCertificate(string path, string? keyPath, string? password)
+    {
+        var extension = Path.GetExtension(path);
+        if (extension.Equals(".pfx", StringComparison.OrdinalIgnoreCase) || extension.Equals(".p12", StringComparison.OrdinalIgnoreCase))
+        {
+            return X509CertificateLoader.LoadPkcs12FromFile(path, password);
+        }
+
+        using var pem = password is null
+            ? X509Certificate2.CreateFromPemFile(path, keyPath)
+            : X509Certificate2.CreateFromEncryptedPemFile(path, password, keyPath);
+
+        // Round-trip through PKCS#12 so the key is usable by SslStream on every platform.
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+}

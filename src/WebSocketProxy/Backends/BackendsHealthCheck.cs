@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using WebSocketProxy.Configuration;
+
+namespace WebSocketProxy.Backends;
+
+/// <summary>Ready when every cluster with configured backends has at least one that takes new connections.</summary>
+internal sealed class BackendsHealthCheck : IHealthCheck
+{
+    private readonly ProxyConfigManager _config;
+    private readonly TimeProvider _timeProvider;
+
+    public BackendsHealthCheck(ProxyConfigManager config, TimeProvider timeProvider)
+    {
+        _config = config;
+        _timeProvider = timeProvider;
+    }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        List<string>? down = null;
+        foreach (var (id, cluster) in _config.Current.Clusters)
+        {
+            if (cluster.Backends.Count == 0)
+            {
+                continue;
+            }
+
+            var healthy = 0;
+            foreach (var backend in cluster.Backends)
+            {
+                if (backend.Health.IsAvailable(_timeProvider) && !cluster.BackendOptions.IsDraining(backend))
+                {
+                    healthy++;
+                }
+            }
+
+            data[id] = $"{healthy}/{cluster.Backends.Count} healthy";
+            if (healthy == 0)
+            {
+                (down ??= []).Add(id);
+            }
+        }
+
+        return Task.FromResult(down is null
+            ? HealthCheckResult.Healthy("Every cluster has a healthy backend.", data)
+            : new HealthCheckResult(context.Registration.FailureStatus, $"No healthy backend in cluster(s): {string.Join(", ", down)}.", data: data));
+    }
+}

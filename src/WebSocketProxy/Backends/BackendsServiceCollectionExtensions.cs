@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace WebSocketProxy.Backends;
+
+/// <summary>Registers the backends capability: policies, resolvers, selection, health, drain.</summary>
+internal static class BackendsServiceCollectionExtensions
+{
+    public static IServiceCollection AddWebSocketProxyBackends(this IServiceCollection services)
+    {
+        services.TryAddSingleton<BackendHttpInvokers>();
+        services.TryAddSingleton<BackendSelector>();
+        services.TryAddSingleton<BackendMetrics>();
+        services.TryAddSingleton<BackendDrainer>();
+        services.TryAddSingleton<IBackendDrainer>(static sp => sp.GetRequiredService<BackendDrainer>());
+        services.TryAddSingleton<BackendsHealthCheck>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackendResolver, DnsBackendResolver>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, LeastConnectionsPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RandomPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, ConsistentHashPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackendHealthProbeService>());
+        return services;
+    }
+}

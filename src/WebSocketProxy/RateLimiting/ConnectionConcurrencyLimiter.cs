@@ -1,0 +1,60 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http;
+using WebSocketProxy.Configuration;
+
+namespace WebSocketProxy.RateLimiting;
+
+/// <summary>Concurrent sessions per route and client IP address / user: partitioned concurrency limiters whose permits a session holds for its lifetime.</summary>
+internal sealed class ConnectionConcurrencyLimiter : IDisposable
+{
+    private readonly PartitionedRateLimiter<PartitionKey> _limiter = PartitionedRateLimiter.Create<PartitionKey, PartitionKey>(
+        static key => RateLimitPartition.GetConcurrencyLimiter(key, static k => new ConcurrencyLimiterOptions
+        {
+            PermitLimit = k.Limit,
+            QueueLimit = 0,
+        }));
+
+    /// <summary>Takes the session's permits, or none of them; <paramref name="leases"/> releases them when disposed.</summary>
+    /// <returns><see langword="false"/> when a limit is reached; <paramref name="limit"/> then names it (<c>ip</c> or <c>user</c>).</returns>
+    public bool TryAcquire(HttpContext context, ProxyRoute route, out ConnectionLeases? leases, out string? limit)
+    {
+        leases = null;
+        limit = null;
+        if (route.Config.ConcurrentConnections is not { } config)
+        {
+            return true;
+        }
+
+        RateLimitLease? ipLease = null;
+        if (config.PerIp is { } perIp and > 0)
+        {
+            ipLease = _limiter.AttemptAcquire(new PartitionKey(route.Id, "ip", ClientKeys.Ip(context), perIp));
+            if (!ipLease.IsAcquired)
+            {
+                ipLease.Dispose();
+                limit = "ip";
+                return false;
+            }
+        }
+
+        RateLimitLease? userLease = null;
+        if (config.PerUser is { } perUser and > 0)
+        {
+            userLease = _limiter.AttemptAcquire(new PartitionKey(route.Id, "user", ClientKeys.User(context), perUser));
+            if (!userLease.IsAcquired)
+            {
+                userLease.Dispose();
+                ipLease?.Dispose();
+                limit = "user";
+                return false;
+            }
+        }
+
+        leases = new ConnectionLeases(ipLease, userLease);
+        return true;
+    }
+
+    public void Dispose() => _limiter.Dispose();
+
+    private readonly record struct PartitionKey(string Route, string Kind, string Value, int Limit);
+}

@@ -1,0 +1,88 @@
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Messages;
+
+namespace WebSocketProxy.RateLimiting;
+
+/// <summary>One configured message rate limit applied to one direction: a message bucket, a byte bucket, and what to do on exceed.</summary>
+internal sealed class MessageLimitRule
+{
+    private MessageLimitRule(TokenBucket? messages, TokenBucket? bytes, RateLimitAction action, bool sendNotice)
+    {
+        Messages = messages;
+        Bytes = bytes;
+        Action = action;
+        SendNotice = sendNotice;
+    }
+
+    public TokenBucket? Messages { get; }
+
+    public TokenBucket? Bytes { get; }
+
+    public RateLimitAction Action { get; }
+
+    public bool SendNotice { get; }
+
+    public static MessageLimitRule Create(MessageRateLimitConfig config, TimeProvider timeProvider)
+    {
+        TokenBucket? messages = null;
+        if (config.PermitsPerSecond is { } perSecond and > 0)
+        {
+            var burst = config.Burst is { } b and > 0 ? b : Math.Max(1, Math.Ceiling(perSecond));
+            messages = new TokenBucket(perSecond, burst, timeProvider);
+        }
+
+        TokenBucket? bytes = null;
+        if (config.BytesPerSecond is { } bytesPerSecond and > 0)
+        {
+            var burst = config.BytesBurst is { } b and > 0 ? b : bytesPerSecond;
+            bytes = new TokenBucket(bytesPerSecond, burst, timeProvider);
+        }
+
+        return new MessageLimitRule(messages, bytes, config.OnExceeded ?? RateLimitAction.Delay, config.SendNotice ?? false);
+    }
+
+    public static bool AppliesTo(MessageRateLimitConfig config, MessageDirection direction) => (config.Direction ?? MessageRateLimitDirection.ClientToBackend) switch
+    {
+        MessageRateLimitDirection.Both => true,
+        MessageRateLimitDirection.BackendToClient => direction == MessageDirection.BackendToClient,
+        _ => direction == MessageDirection.ClientToBackend,
+    };
+
+    public static void Validate(MessageRateLimitConfig? config, string key, List<string> errors)
+    {
+        if (config is null)
+        {
+            return;
+        }
+
+        if (config.PermitsPerSecond is null && config.BytesPerSecond is null)
+        {
+            errors.Add($"{key} needs PermitsPerSecond, BytesPerSecond or both.");
+        }
+
+        if (config.PermitsPerSecond is { } perSecond && (perSecond <= 0 || double.IsNaN(perSecond) || double.IsInfinity(perSecond)))
+        {
+            errors.Add($"{key}:PermitsPerSecond must be positive.");
+        }
+
+        if (config.Burst is <= 0)
+        {
+            errors.Add($"{key}:Burst must be positive.");
+        }
+
+        if (config.BytesPerSecond is <= 0)
+        {
+            errors.Add($"{key}:BytesPerSecond must be positive.");
+        }
+
+        if (config.BytesBurst is <= 0)
+        {
+            errors.Add($"{key}:BytesBurst must be positive.");
+        }
+
+        if (config.OnExceeded is { } action && !Enum.IsDefined(action))
+        {
+            errors.Add($"{key}:OnExceeded must be Delay, Drop or Close.");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+namespace WebSocketProxy.RateLimiting;
+
+/// <summary>The message rate limits of one session and direction: the connection's own rule and the user's shared rule.</summary>
+/// <remarks>Used by one pump at a time. The allowed path completes synchronously and allocates nothing.</remarks>
+internal sealed class MessageLimiter
+{
+    /// <summary>The notice a sender gets for a dropped message when the rule asks for one.</summary>
+    public static readonly ReadOnlyMemory<byte> DropNotice = """{"type":"ratelimit.exceeded","action":"drop"}"""u8.ToArray();
+
+    private readonly MessageLimitRule? _connection;
+    private readonly MessageLimitRule? _user;
+    private readonly TimeProvider _timeProvider;
+
+    public MessageLimiter(MessageLimitRule? connection, MessageLimitRule? user, TimeProvider timeProvider)
+    {
+        _connection = connection;
+        _user = user;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Asks for the permits of a frame: one message at the start of a message, plus its bytes. With <see cref="RateLimitAction.Delay"/>, waits until they are there.</summary>
+    public ValueTask<RateLimitVerdict> AcquireAsync(bool messageStart, int bytes, CancellationToken cancellationToken)
+    {
+        var verdict = TryAcquire(messageStart, bytes, out var wait);
+        return wait == TimeSpan.Zero ? new ValueTask<RateLimitVerdict>(verdict) : WaitAsync(messageStart, bytes, wait, cancellationToken);
+    }
+
+    private async ValueTask<RateLimitVerdict> WaitAsync(bool messageStart, int bytes, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // Not reading from the sender meanwhile is the backpressure: its TCP window fills and it slows down.
+            await Task.Delay(wait, _timeProvider, cancellationToken);
+            var verdict = TryAcquire(messageStart, bytes, out wait);
+            if (wait == TimeSpan.Zero)
+            {
+                return verdict;
+            }
+        }
+    }
+
+    /// <summary>Takes from every rule or from none; a non-zero <paramref name="wait"/> means "delay and ask again".</summary>
+    private RateLimitVerdict TryAcquire(bool messageStart, int bytes, out TimeSpan wait)
+    {
+        var verdict = Take(_connection, messageStart, bytes, out wait);
+        if (verdict != RateLimitVerdict.Allowed || wait != TimeSpan.Zero)
+        {
+            return verdict;
+        }
+
+        verdict = Take(_user, messageStart, bytes, out wait);
+        if (verdict != RateLimitVerdict.Allowed || wait != TimeSpan.Zero)
+        {
+            Refund(_connection, messageStart, bytes);
+        }
+
+        return verdict;
+    }
+
+    private static RateLimitVerdict Take(MessageLimitRule? rule, bool messageStart, int bytes, out TimeSpan wait)
+    {
+        wait = TimeSpan.Zero;
+        if (rule is null)
+        {
+            return RateLimitVerdict.Allowed;
+        }
+
+        // Part of a message is already forwarded: it cannot be dropped any more, so Drop charges it (debt) instead.
+        var force = !messageStart && rule.Action == RateLimitAction.Drop;
+        var tookMessage = false;
+        if (messageStart && rule.Messages is { } messages)
+        {
+            if (!messages.TryTake(1, force: false, out wait))
+            {
+                return Exceeded(rule, ref wait);
+            }
+
+            tookMessage = true;
+        }
+
+        if (bytes > 0 && rule.Bytes is { } byteBucket && !byteBucket.TryTake(bytes, force, out wait))
+        {
+            if (tookMessage)
+            {
+                rule.Messages!.Refund(1); // tookMessage implies Messages is set
+            }
+
+            return Exceeded(rule, ref wait);
+        }
+
+        return RateLimitVerdict.Allowed;
+    }
+
+    private static RateLimitVerdict Exceeded(MessageLimitRule rule, ref TimeSpan wait)
+    {
+        switch (rule.Action)
+        {
+            case RateLimitAction.Delay:
+                return RateLimitVerdict.Allowed; // with a non-zero wait
+            case RateLimitAction.Drop:
+                wait = TimeSpan.Zero;
+                return rule.SendNotice ? RateLimitVerdict.DropWithNotice : RateLimitVerdict.Drop;
+            default:
+                wait = TimeSpan.Zero;
+                return RateLimitVerdict.Close;
+        }
+    }
+
+    private static void Refund(MessageLimitRule? rule, bool messageStart, int bytes)
+    {
+        if (rule is null)
+        {
+            return;
+        }
+
+        if (messageStart)
+        {
+            rule.Messages?.Refund(1);
+        }
+
+        if (bytes > 0)
+        {
+            rule.Bytes?.Refund(bytes);
+        }
+    }
+}

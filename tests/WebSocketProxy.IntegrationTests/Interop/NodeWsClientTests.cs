@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FluentAssertions;
+using WebSocketProxy.IntegrationTests.Infrastructure;
+
+namespace WebSocketProxy.IntegrationTests.Interop;
+
+/// <summary>A third-party client (Node's <c>ws</c> package, installed by .ci/run into tests/interop) through the gateway.</summary>
+public sealed class NodeWsClientTests
+{
+    [Fact]
+    public async Task NodeWs_TextBinaryLargeCompressedPingAndClose_AllWork()
+    {
+        var ct = Ws.Timeout(60);
+        var interop = Path.Combine(RepositoryPaths.Root, "tests", "interop");
+        Directory.Exists(Path.Combine(interop, "node_modules", "ws")).Should().BeTrue("`npm install` in tests/interop provides the ws client (.ci/run does it)");
+        await using var backend = await TestBackend.StartEchoAsync();
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), route: r => r with { AllowCompression = true });
+
+        var info = new ProcessStartInfo("node") { WorkingDirectory = interop, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("ws-client.mjs");
+        info.ArgumentList.Add(gateway.Ws("/ws").ToString());
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        root.TryGetProperty("error", out var error).Should().BeFalse(error.ToString());
+        root.GetProperty("protocol").GetString().Should().Be("chat.v1");
+        root.GetProperty("pong").GetBoolean().Should().BeTrue();
+        var messages = root.GetProperty("messages");
+        messages[0].GetProperty("text").GetString().Should().Be("hello from ws");
+        messages[1].GetProperty("binary").EnumerateArray().Select(e => e.GetInt32()).Should().Equal(1, 2, 3, 250);
+        messages[2].GetProperty("text").GetString().Should().Be("len:200000");
+        root.GetProperty("close").GetProperty("code").GetInt32().Should().Be(4321);
+        root.GetProperty("close").GetProperty("reason").GetString().Should().Be("ws says bye");
+        (await backend.FirstClose.Task.WaitAsync(ct))!.Value.Status.Should().Be((System.Net.WebSockets.WebSocketCloseStatus)4321);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Sockets;
+using FluentAssertions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using WebSocketProxy.Backends;
+using WebSocketProxy.Configuration;
+
+namespace WebSocketProxy.Tests.Backends;
+
+public sealed class DnsBackendResolverTests
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch);
+    private IPAddress[] _answer = [IPAddress.Parse("10.0.0.1"), IPAddress.Parse("fd00::1")];
+    private Exception? _failure;
+    private int _lookups;
+
+    private DnsBackendResolver CreateResolver() => new(
+        (host, _) =>
+        {
+            _lookups++;
+            host.Should().Be("chat.internal");
+            return _failure is null ? Task.FromResult(_answer) : Task.FromException<IPAddress[]>(_failure);
+        },
+        _time,
+        NullLogger<DnsBackendResolver>.Instance);
+
+    private static global::WebSocketProxy.Forwarding.ProxyConnectionContext Connection()
+    {
+        var backends = new List<Backend> { new("chat", new Uri("ws://chat.internal:8080/ws")), new("fixed", new Uri("ws://10.9.9.9:8080/ws")) };
+        var cluster = BackendTestContext.Cluster(backends, new RoundRobinPolicy(), new ClusterConfig { ResolverRefreshInterval = TimeSpan.FromSeconds(30) });
+        return BackendTestContext.Connection(cluster);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_HostName_ExpandedToEveryAddress_IpLiteralsKept()
+    {
+        var resolver = CreateResolver();
+
+        var backends = await resolver.ResolveAsync(Connection(), TestContext.Current.CancellationToken);
+
+        backends.Select(b => b.Address.ToString()).Should().BeEquivalentTo("ws://10.0.0.1:8080/ws", "ws://[fd00::1]:8080/ws", "ws://10.9.9.9:8080/ws");
+        backends.Select(b => b.Id).Should().Contain(["chat/10.0.0.1", "chat/fd00::1", "fixed"]);
+        backends.Single(b => b.Id == "chat/10.0.0.1").HostHeader.Should().Be("chat.internal:8080");
+        backends.Single(b => b.Id == "fixed").HostHeader.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task ResolveAsync_WithinInterval_Cached_AfterInterval_Refreshed_BackendsReused()
+    {
+        var resolver = CreateResolver();
+        var connection = Connection();
+        var first = await resolver.ResolveAsync(connection, TestContext.Current.CancellationToken);
+        _time.Advance(TimeSpan.FromSeconds(29));
+        await resolver.ResolveAsync(connection, TestContext.Current.CancellationToken);
+        _lookups.Should().Be(1);
+
+        _answer = [IPAddress.Parse("10.0.0.1"), IPAddress.Parse("10.0.0.2")];
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var refreshed = await resolver.ResolveAsync(connection, TestContext.Current.CancellationToken);
+
+        _lookups.Should().Be(2);
+        refreshed.Select(b => b.Id).Should().Contain("chat/10.0.0.2").And.NotContain("chat/fd00::1");
+        refreshed.Single(b => b.Id == "chat/10.0.0.1").Should().BeSameAs(first.Single(b => b.Id == "chat/10.0.0.1"), "run-time state (counts, health) survives a refresh");
+    }
+
+    [Fact]
+    public async Task ResolveAsync_RefreshFails_KeepsLastGoodList()
+    {
+        var resolver = CreateResolver();
+        var connection = Connection();
+        var first = await resolver.ResolveAsync(connection, TestContext.Current.CancellationToken);
+        _failure = new SocketException((int)SocketError.HostNotFound);
+        _time.Advance(TimeSpan.FromMinutes(1));
+
+        var stale = await resolver.ResolveAsync(connection, TestContext.Current.CancellationToken);
+
+        stale.Should().Equal(first);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_FirstResolutionFails_Throws()
+    {
+        var resolver = CreateResolver();
+        _failure = new SocketException((int)SocketError.HostNotFound);
+
+        var act = async () => await resolver.ResolveAsync(Connection(), TestContext.Current.CancellationToken);
+
+        await act.Should().ThrowAsync<SocketException>();
+    }
+}

@@ -1,0 +1,88 @@
+using FluentAssertions;
+using Microsoft.AspNetCore.Http;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Messages;
+using WebSocketProxy.Security;
+
+namespace WebSocketProxy.Tests.Security;
+
+public sealed class RouteSecurityPolicyTests
+{
+    private static HttpRequest Request(string host, string? origin)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Host = new HostString(host);
+        if (origin is not null)
+        {
+            context.Request.Headers.Origin = origin;
+        }
+
+        return context.Request;
+    }
+
+    [Theory]
+    [InlineData("gw.example.com", "https://gw.example.com", true)]
+    [InlineData("gw.example.com:8443", "https://gw.example.com:8443", true)]
+    [InlineData("gw.example.com", "https://evil.example.com", false)]
+    [InlineData("gw.example.com", "https://gw.example.com:444", false)]
+    [InlineData("gw.example.com", "null", false)]
+    [InlineData("gw.example.com", "https://gw.example.com/path", false)]
+    [InlineData("gw.example.com", null, true)]
+    public void IsOriginAllowed_Default_SameOriginOnly(string host, string? origin, bool allowed)
+        => RouteSecurityPolicy.Create(new RouteConfig()).IsOriginAllowed(Request(host, origin)).Should().Be(allowed);
+
+    [Theory]
+    [InlineData("https://app.example.com", true)]
+    [InlineData("https://APP.example.com:443", true)]
+    [InlineData("http://app.example.com", false)]
+    [InlineData("https://gw.example.com", false)]
+    [InlineData(null, false)]
+    public void IsOriginAllowed_AllowList(string? origin, bool allowed)
+        => RouteSecurityPolicy.Create(new RouteConfig { AllowedOrigins = ["https://app.example.com"] }).IsOriginAllowed(Request("gw.example.com", origin)).Should().Be(allowed);
+
+    [Fact]
+    public void Validate_BadSettings_AllReported()
+    {
+        var errors = new List<string>();
+        RouteSecurityPolicy.Validate(
+            new RouteConfig
+            {
+                AllowedOrigins = ["app.example.com"],
+                IdentityHeaders = new Dictionary<string, string> { ["Sec-WebSocket-Key"] = "sub", ["X-Ok"] = "" },
+                MessageRateLimit = new MessageRateLimitConfig { Burst = 0 },
+                MaxClientMessageBytes = 0,
+                ConcurrentConnections = new ConcurrentConnectionLimitConfig { PerIp = 0 },
+            },
+            "R",
+            errors);
+
+        errors.Should().Contain("R:AllowedOrigins:0 'app.example.com' is not an origin: use scheme://host[:port] or *.");
+        errors.Should().Contain("R:IdentityHeaders 'Sec-WebSocket-Key' is a handshake header and cannot carry identity.");
+        errors.Should().Contain("R:IdentityHeaders:X-Ok must name a claim type.");
+        errors.Should().Contain("R:MessageRateLimit needs PermitsPerSecond, BytesPerSecond or both.");
+        errors.Should().Contain("R:MessageRateLimit:Burst must be positive.");
+        errors.Should().Contain("R:MaxClientMessageBytes must be positive.");
+        errors.Should().Contain("R:ConcurrentConnections limits must be positive.");
+    }
+
+    [Theory]
+    [InlineData("{}", true)]
+    [InlineData(" [1, 2, {\"a\": null}] ", true)]
+    [InlineData("\"text\"", true)]
+    [InlineData("{", false)]
+    [InlineData("{} {}", false)]
+    [InlineData("", false)]
+    [InlineData("nul", false)]
+    public void IsJson(string payload, bool valid)
+        => MessageValidationTransformer.IsJson(System.Text.Encoding.UTF8.GetBytes(payload)).Should().Be(valid);
+
+    [Fact]
+    public void Create_BadSchemaAndPatterns_Reported()
+    {
+        var errors = new List<string>();
+        MessageValidationTransformer.Create(new MessageValidationConfig { JsonSchema = "{ not json", DenyPatterns = ["(a)\\1"] }, "V", errors).Should().BeNull();
+        errors.Should().HaveCount(2);
+        errors.Should().Contain(e => e.StartsWith("V:JsonSchema is not a valid JSON Schema", StringComparison.Ordinal));
+        errors.Should().Contain(e => e.StartsWith("V:DenyPatterns:0 is not a supported pattern", StringComparison.Ordinal));
+    }
+}
