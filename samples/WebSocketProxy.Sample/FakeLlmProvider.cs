@@ -12,8 +12,11 @@ internal static class FakeLlmProvider
 {
     public static async Task<WebApplication> StartAndConfigureAsync(ConfigurationManager configuration)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Its own empty content root and configuration: the gateway's appsettings.json (URLs, logging) is not for it.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
+        builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(configuration["Sample:FakeLlmUrl"] ?? "http://127.0.0.1:0");
         var app = builder.Build();
         app.MapPost("/v1/chat/completions", StreamAsync);
