@@ -528,6 +528,15 @@ internal sealed partial class ProxySession
                 break;
 
             case PumpOutcomeKind.DestinationFailed:
+                if (destination.CloseSent)
+                {
+                    // Not a failure of the peer: this send lost the race with a close frame the proxy had already
+                    // sent on that leg (a size violation, a drain). Aborting would reset the connection and
+                    // destroy that close frame; read the source until its own close instead.
+                    await DrainUntilCloseAsync(source.Socket);
+                    break;
+                }
+
                 if (Volatile.Read(ref _closing) == 0)
                 {
                     Log.LegFailed(_logger, Connection.ConnectionId, destination.Name, outcome.Error);
