@@ -33,24 +33,7 @@ internal sealed class Scenarios : IDisposable
                 loops[i] = PingPongLoopAsync(sockets[i], payload, t0 + offset, end, period, latencies[i], deadline.Token);
             }
 
-            var errors = await CountFailuresAsync(loops);
-            var t1 = Stopwatch.GetTimestamp();
-            var cpu1 = Cpu(target);
-            var all = Merge(latencies);
-            return new Measurement
-            {
-                Scenario = scenario,
-                Target = target.Name,
-                Round = round,
-                Connections = connections,
-                Operations = all.Length,
-                Seconds = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds,
-                P50Us = Percentile(all, 0.50),
-                P99Us = Percentile(all, 0.99),
-                ProxyCpuUsPerOp = PerOp(cpu0, cpu1, all.Length),
-                ProxyPeakWorkingSetKb = Peak(target),
-                Errors = errors,
-            };
+            return await LatencyMeasurementAsync(scenario, target, round, connections, loops, latencies, t0, cpu0);
         }
         finally
         {
@@ -115,24 +98,7 @@ internal sealed class Scenarios : IDisposable
             loops[i] = ConnectLoopAsync(target, payload, end, latencies[i], deadline.Token);
         }
 
-        var errors = await CountFailuresAsync(loops);
-        var t1 = Stopwatch.GetTimestamp();
-        var cpu1 = Cpu(target);
-        var all = Merge(latencies);
-        return new Measurement
-        {
-            Scenario = scenario,
-            Target = target.Name,
-            Round = round,
-            Connections = concurrency,
-            Operations = all.Length,
-            Seconds = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds,
-            P50Us = Percentile(all, 0.50),
-            P99Us = Percentile(all, 0.99),
-            ProxyCpuUsPerOp = PerOp(cpu0, cpu1, all.Length),
-            ProxyPeakWorkingSetKb = Peak(target),
-            Errors = errors,
-        };
+        return await LatencyMeasurementAsync(scenario, target, round, concurrency, loops, latencies, t0, cpu0);
     }
 
     /// <summary>Opens <paramref name="count"/> connections, one round trip each, then measures how much the proxy's working set grew per connection.</summary>
@@ -362,6 +328,29 @@ internal sealed class Scenarios : IDisposable
         }
         while (!result.EndOfMessage);
         return bytes;
+    }
+
+    /// <summary>Waits for the measuring loops and turns their latencies and the proxy's CPU into a <see cref="Measurement"/>.</summary>
+    private static async Task<Measurement> LatencyMeasurementAsync(string scenario, Target target, int round, int connections, Task[] loops, List<long>[] latencies, long t0, double? cpu0)
+    {
+        var errors = await CountFailuresAsync(loops);
+        var t1 = Stopwatch.GetTimestamp();
+        var cpu1 = Cpu(target);
+        var all = Merge(latencies);
+        return new Measurement
+        {
+            Scenario = scenario,
+            Target = target.Name,
+            Round = round,
+            Connections = connections,
+            Operations = all.Length,
+            Seconds = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds,
+            P50Us = Percentile(all, 0.50),
+            P99Us = Percentile(all, 0.99),
+            ProxyCpuUsPerOp = PerOp(cpu0, cpu1, all.Length),
+            ProxyPeakWorkingSetKb = Peak(target),
+            Errors = errors,
+        };
     }
 
     private static async Task<long> CountFailuresAsync(Task[] loops)
