@@ -13,7 +13,7 @@ namespace WebSocketProxy.Benchmarks;
 public class LoadBalancingBenchmarks
 {
     private ProxyConnectionContext _context = null!;
-    private IReadOnlyList<Backend> _backends = null!;
+    private IReadOnlyList<BackendState> _backends = null!;
     private readonly PowerOfTwoChoicesPolicy _powerOfTwo = new();
     private readonly RoundRobinPolicy _roundRobin = new();
 
@@ -25,7 +25,7 @@ public class LoadBalancingBenchmarks
     public void Setup()
     {
         var cluster = ProxiedPair.CreateCluster(Backends);
-        var route = new ProxyRoute("bench", new RouteConfig { Path = "/ws", Cluster = "bench" }, RoutePatternFactory.Parse("/ws"), []);
+        var route = new RouteModel("bench", new RouteConfig { Path = "/ws", Cluster = "bench" }, RoutePatternFactory.Parse("/ws"), []);
         _context = new ProxyConnectionContext(new DefaultHttpContext(), route, cluster);
         _backends = cluster.Backends;
         for (var i = 0; i < _backends.Count; i++)
@@ -38,8 +38,8 @@ public class LoadBalancingBenchmarks
     }
 
     [Benchmark(Description = "PowerOfTwoChoices")]
-    public Backend? PowerOfTwoChoices() => _powerOfTwo.PickBackend(_context, _backends);
+    public BackendState? PowerOfTwoChoices() => _powerOfTwo.PickBackend(_context, _backends);
 
     [Benchmark(Description = "RoundRobin")]
-    public Backend? RoundRobin() => _roundRobin.PickBackend(_context, _backends);
+    public BackendState? RoundRobin() => _roundRobin.PickBackend(_context, _backends);
 }

@@ -21,8 +21,8 @@ if (new Uri(echoUrl).Port == 0)
 // The offline fake model behind /llm (OpenAI-compatible SSE); OPENAI_API_KEY switches the route to OpenAI.
 var fakeLlm = await FakeLlmProvider.StartAndConfigureAsync(builder.Configuration);
 
-builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));
-builder.Services.AddHealthChecks().AddWebSocketProxyBackends(tags: ["ready"]); // ready = every cluster has a healthy backend
+var proxy = builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));
+builder.Services.AddHealthChecks().AddWebSocketProxyBackendAvailability(tags: ["ready"]); // ready = every cluster has a healthy backend
 
 // Security (the "secure" route): JWT bearer from your identity provider (Sample:Jwt:Authority, Sample:Jwt:Audience)
 // or an API key (Sample:ApiKeys:<key> = <user id>, e.g. from user-secrets). Browsers may pass either as ?access_token=.
@@ -38,19 +38,19 @@ builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
                 return Task.CompletedTask;
             },
         };
-    })
-    .AddApiKey(options =>
-    {
-        foreach (var entry in builder.Configuration.GetSection("Sample:ApiKeys").GetChildren())
-        {
-            options.Keys[entry.Key] = entry.Value ?? entry.Key;
-        }
     });
+proxy.AddApiKeyAuthentication(options =>
+{
+    foreach (var entry in builder.Configuration.GetSection("Sample:ApiKeys").GetChildren())
+    {
+        options.Keys[entry.Key] = entry.Value ?? entry.Key;
+    }
+});
 builder.Services.AddAuthorization(options => options.DefaultPolicy =
     new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme, ApiKeyAuthenticationDefaults.AuthenticationScheme)
         .RequireAuthenticatedUser()
         .Build());
-builder.Services.AddWebSocketProxyConnectionLimits(options => options.PerIpPermitLimit = 120);
+proxy.AddHandshakeRateLimiterPolicies(options => options.PerIpPermitLimit = 120);
 
 var app = builder.Build();
 app.UseDefaultFiles();

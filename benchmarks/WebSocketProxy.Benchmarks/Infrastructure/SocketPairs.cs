@@ -55,7 +55,7 @@ internal sealed class ProxiedPair : IDisposable
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new ProxyMetrics(_services.GetRequiredService<IMeterFactory>());
         var options = new WebSocketProxyOptions { ReceiveBufferSize = receiveBufferSize };
-        var route = new ProxyRoute(
+        var route = new RouteModel(
             "bench",
             new RouteConfig { Path = "/ws/{**rest}", Cluster = "bench", MaxMessageBytes = maxMessageBytes },
             RoutePatternFactory.Parse("/ws/{**rest}"),
@@ -70,15 +70,15 @@ internal sealed class ProxiedPair : IDisposable
 
     public WebSocket Backend { get; }
 
-    public static ProxyCluster CreateCluster(int backends)
+    public static ClusterModel CreateCluster(int backends)
     {
-        var list = new Backend[backends];
+        var list = new BackendState[backends];
         for (var i = 0; i < backends; i++)
         {
-            list[i] = new Backend($"b{i}", new Uri($"ws://127.0.0.1:{9000 + i}/ws"));
+            list[i] = new BackendState($"b{i}", new Uri($"ws://127.0.0.1:{9000 + i}/ws"));
         }
 
-        return new ProxyCluster("bench", new ClusterConfig(), list, new ConfigBackendResolver(), new PowerOfTwoChoicesPolicy());
+        return new ClusterModel("bench", new ClusterConfig(), list, new ConfigBackendResolver(), new PowerOfTwoChoicesPolicy());
     }
 
     public void Dispose()

@@ -1,20 +1,20 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using WebSocketProxy.Configuration;
 using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
 /// <summary>Drains backends: out of selection at once, live sessions closed with 1012 after the grace period.</summary>
 internal sealed partial class BackendDrainer : IBackendDrainer, IDisposable
 {
-    private readonly ProxyConfigManager _config;
+    private readonly IProxyConfigSource _config;
     private readonly SessionRegistry _sessions;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BackendDrainer> _logger;
-    private readonly ConcurrentDictionary<Backend, ITimer> _timers = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<BackendState, ITimer> _timers = new(ReferenceEqualityComparer.Instance);
 
-    public BackendDrainer(ProxyConfigManager config, SessionRegistry sessions, TimeProvider timeProvider, ILogger<BackendDrainer> logger)
+    public BackendDrainer(IProxyConfigSource config, SessionRegistry sessions, TimeProvider timeProvider, ILogger<BackendDrainer> logger)
     {
         _config = config;
         _sessions = sessions;
@@ -56,9 +56,9 @@ internal sealed partial class BackendDrainer : IBackendDrainer, IDisposable
     }
 
     /// <summary>Schedules the 1012 close of a backend's live sessions (admin drain or <c>Draining: true</c> in configuration). Once per drain.</summary>
-    public void StartCloseTimer(ProxyCluster cluster, Backend backend)
+    public void StartCloseTimer(ClusterModel cluster, BackendState backend)
     {
-        var grace = cluster.BackendOptions.DrainGracePeriod;
+        var grace = cluster.BackendSettings().DrainGracePeriod;
         var added = false;
         _timers.GetOrAdd(backend, b =>
         {
@@ -72,7 +72,7 @@ internal sealed partial class BackendDrainer : IBackendDrainer, IDisposable
     }
 
     /// <summary>Forgets the close timer of a backend no longer draining by configuration.</summary>
-    public void Forget(Backend backend)
+    public void Forget(BackendState backend)
     {
         if (!backend.IsDraining && _timers.TryRemove(backend, out var timer))
         {
@@ -80,7 +80,7 @@ internal sealed partial class BackendDrainer : IBackendDrainer, IDisposable
         }
     }
 
-    public bool IsScheduled(Backend backend) => _timers.ContainsKey(backend);
+    public bool IsScheduled(BackendState backend) => _timers.ContainsKey(backend);
 
     public void Dispose()
     {
@@ -90,7 +90,7 @@ internal sealed partial class BackendDrainer : IBackendDrainer, IDisposable
         }
     }
 
-    private void CloseSessions(string clusterId, Backend backend)
+    private void CloseSessions(string clusterId, BackendState backend)
     {
         var closed = 0;
         foreach (var session in _sessions.Snapshot())
@@ -105,7 +105,7 @@ internal sealed partial class BackendDrainer : IBackendDrainer, IDisposable
         Log.Drained(_logger, clusterId, backend.Id, closed);
     }
 
-    private bool TryFind(string clusterId, string backendId, out ProxyCluster cluster, out Backend backend)
+    private bool TryFind(string clusterId, string backendId, out ClusterModel cluster, out BackendState backend)
     {
         backend = null!;
         if (!_config.Current.Clusters.TryGetValue(clusterId, out cluster!))
@@ -125,7 +125,7 @@ internal sealed partial class BackendDrainer : IBackendDrainer, IDisposable
         return false;
     }
 
-    private sealed class DrainWork(BackendDrainer owner, string clusterId, Backend backend)
+    private sealed class DrainWork(BackendDrainer owner, string clusterId, BackendState backend)
     {
         public void Run() => owner.CloseSessions(clusterId, backend);
     }

@@ -1,6 +1,6 @@
-using Polly;
 using Polly.CircuitBreaker;
-using WebSocketProxy.Forwarding;
+using Polly;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -9,9 +9,9 @@ namespace WebSocketProxy.Backends;
 /// Polly circuit breaker, rebuilt when the cluster's passive settings change.
 /// </summary>
 /// <remarks>Thread-safe.</remarks>
-internal sealed class BackendHealth
+internal sealed class BackendHealth : IBackendHealth
 {
-    private static readonly BackendConnectResult AbnormalClose = BackendConnectResult.Failure(502, BackendErrorTypes.Unreachable, null);
+    private static readonly BackendConnectResult AbnormalClose = BackendConnectResult.Failure(502, RejectionReasons.BackendUnreachable, null);
 
     private readonly Lock _lock = new();
     private BackendHealthState _active;
@@ -104,7 +104,7 @@ internal sealed class BackendHealth
     }
 
     /// <summary>Gets the breaker pipeline for the given settings, building a new one when they changed; null when passive health is off.</summary>
-    public ResiliencePipeline<BackendConnectResult>? GetBreaker(PassiveHealthOptions options, TimeProvider timeProvider)
+    public ResiliencePipeline<BackendConnectResult>? GetBreaker(PassiveHealthSettings options, TimeProvider timeProvider)
     {
         if (!options.Enabled)
         {
@@ -152,7 +152,7 @@ internal sealed class BackendHealth
 
     private sealed class Breaker
     {
-        public Breaker(BackendHealth owner, PassiveHealthOptions options, TimeProvider timeProvider)
+        public Breaker(BackendHealth owner, PassiveHealthSettings options, TimeProvider timeProvider)
         {
             Options = options;
             State = new CircuitBreakerStateProvider();
@@ -176,7 +176,7 @@ internal sealed class BackendHealth
                 .Build();
         }
 
-        public PassiveHealthOptions Options { get; }
+        public PassiveHealthSettings Options { get; }
 
         public CircuitBreakerStateProvider State { get; }
 

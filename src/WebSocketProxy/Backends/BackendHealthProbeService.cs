@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Diagnostics;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -12,21 +15,38 @@ namespace WebSocketProxy.Backends;
 /// </summary>
 internal sealed partial class BackendHealthProbeService : BackgroundService
 {
-    private readonly ProxyConfigManager _config;
+    private readonly IProxyConfigSource _config;
     private readonly BackendHttpInvokers _invokers;
     private readonly BackendDrainer _drainer;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BackendHealthProbeService> _logger;
     private readonly Dictionary<string, DateTimeOffset> _due = new(StringComparer.OrdinalIgnoreCase);
 
-    public BackendHealthProbeService(ProxyConfigManager config, BackendHttpInvokers invokers, BackendDrainer drainer, BackendMetrics metrics, TimeProvider timeProvider, ILogger<BackendHealthProbeService> logger)
+    public BackendHealthProbeService(IProxyConfigSource config, BackendHttpInvokers invokers, BackendDrainer drainer, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<BackendHealthProbeService> logger)
     {
-        GC.KeepAlive(metrics); // resolved with this service so the health gauge exists from host start
+        metrics.ObserveBackendHealth(ObserveHealth); // from host start: this service is created with the host
         _config = config;
         _invokers = invokers;
         _drainer = drainer;
         _timeProvider = timeProvider;
         _logger = logger;
+    }
+
+    /// <summary>The <c>websocket_proxy.backend.health</c> gauge: 1 per configured backend that takes new connections, 0 otherwise.</summary>
+    private IEnumerable<Measurement<int>> ObserveHealth()
+    {
+        foreach (var (_, cluster) in _config.Current.Clusters)
+        {
+            var settings = cluster.BackendSettings();
+            foreach (var backend in cluster.Backends)
+            {
+                var healthy = backend.HealthState().IsAvailable(_timeProvider) && !settings.IsDraining(backend);
+                yield return new Measurement<int>(
+                    healthy ? 1 : 0,
+                    new KeyValuePair<string, object?>("cluster", cluster.Id),
+                    new KeyValuePair<string, object?>("backend", backend.Id));
+            }
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -63,7 +83,7 @@ internal sealed partial class BackendHealthProbeService : BackgroundService
     {
         foreach (var (_, cluster) in snapshot.Clusters)
         {
-            var flagged = cluster.BackendOptions.ConfigDraining;
+            var flagged = cluster.BackendSettings().ConfigDraining;
             foreach (var backend in cluster.Backends)
             {
                 if (flagged.Contains(backend.Id))
@@ -86,13 +106,13 @@ internal sealed partial class BackendHealthProbeService : BackgroundService
         List<Task>? probes = null;
         foreach (var (id, cluster) in snapshot.Clusters)
         {
-            if (cluster.BackendOptions.Active is not { } active)
+            if (cluster.BackendSettings().Active is not { } active)
             {
                 if (_due.Remove(id))
                 {
                     foreach (var backend in cluster.Backends)
                     {
-                        backend.Health.ResetActive();
+                        backend.HealthState().ResetActive();
                     }
                 }
 
@@ -120,7 +140,7 @@ internal sealed partial class BackendHealthProbeService : BackgroundService
         return next;
     }
 
-    private async Task ProbeClusterAsync(ProxyCluster cluster, ActiveHealthOptions active, CancellationToken cancellationToken)
+    private async Task ProbeClusterAsync(ClusterModel cluster, ActiveHealthSettings active, CancellationToken cancellationToken)
     {
         var invoker = _invokers.Get(cluster);
         var probes = new Task[cluster.Backends.Count];
@@ -132,7 +152,7 @@ internal sealed partial class BackendHealthProbeService : BackgroundService
         await Task.WhenAll(probes);
     }
 
-    private async Task ProbeBackendAsync(ProxyCluster cluster, Backend backend, ActiveHealthOptions active, HttpMessageInvoker invoker, CancellationToken cancellationToken)
+    private async Task ProbeBackendAsync(ClusterModel cluster, BackendState backend, ActiveHealthSettings active, HttpMessageInvoker invoker, CancellationToken cancellationToken)
     {
         bool healthy;
         using var timeout = new CancellationTokenSource(active.Timeout, _timeProvider);
@@ -153,7 +173,7 @@ internal sealed partial class BackendHealthProbeService : BackgroundService
             healthy = false;
         }
 
-        var changed = backend.Health.ReportProbe(healthy, active.HealthyThreshold, active.UnhealthyThreshold, _timeProvider.GetUtcNow());
+        var changed = backend.HealthState().ReportProbe(healthy, active.HealthyThreshold, active.UnhealthyThreshold, _timeProvider.GetUtcNow());
         if (changed is { } state)
         {
             Log.HealthChanged(_logger, backend.Id, cluster.Id, state);

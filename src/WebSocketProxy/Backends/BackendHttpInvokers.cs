@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -13,9 +13,9 @@ internal sealed class BackendHttpInvokers : IDisposable
     private readonly HttpMessageInvoker _shared = new(CreateHandler(), disposeHandler: true);
     private readonly ConcurrentDictionary<string, (string Key, HttpMessageInvoker Invoker)> _tls = new(StringComparer.OrdinalIgnoreCase);
 
-    public HttpMessageInvoker Get(ProxyCluster cluster)
+    public HttpMessageInvoker Get(ClusterModel cluster)
     {
-        var tls = cluster.BackendOptions.Tls;
+        var tls = cluster.BackendSettings().Tls;
         if (tls is null)
         {
             return _shared;

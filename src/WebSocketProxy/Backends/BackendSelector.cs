@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
+using Polly;
 using WebSocketProxy.Diagnostics;
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -18,28 +18,49 @@ namespace WebSocketProxy.Backends;
 /// </summary>
 internal sealed partial class BackendSelector
 {
-    private static readonly ConditionalWeakTable<ClusterBackendOptions, ResiliencePipeline<AttemptOutcome>> Pipelines = new();
+    private static readonly ConditionalWeakTable<ClusterBackendSettings, ResiliencePipeline<AttemptOutcome>> Pipelines = new();
 
     private readonly BackendConnector _connector;
+    private readonly ResolvedBackends _resolved;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BackendSelector> _logger;
 
-    public BackendSelector(BackendConnector connector, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<BackendSelector> logger)
+    public BackendSelector(BackendConnector connector, ResolvedBackends resolved, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<BackendSelector> logger)
     {
         _connector = connector;
+        _resolved = resolved;
         _metrics = metrics;
         _timeProvider = timeProvider;
         _logger = logger;
     }
 
-    public async Task<BackendSelection> ConnectAsync(HttpContext context, ProxyConnectionContext connection, IReadOnlyList<Backend> candidates)
+    /// <summary>Resolves the cluster's backends, picks one and connects it, failing over as configured.</summary>
+    /// <param name="connection">The connection being set up.</param>
+    /// <param name="identityHeaders">The identity headers the admission collected for the backend handshake.</param>
+    public async Task<BackendSelection> ConnectAsync(ProxyConnectionContext connection, KeyValuePair<string, string>[] identityHeaders)
     {
-        var cluster = connection.ClusterState;
-        var options = cluster.BackendOptions;
+        var context = connection.HttpContext;
+        var cluster = connection.ClusterModel;
+        var options = cluster.BackendSettings();
+        IReadOnlyList<BackendState> candidates;
+        try
+        {
+            candidates = _resolved.Map(cluster, await options.Resolver.ResolveAsync(connection, context.RequestAborted));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return BackendSelection.ClientGone();
+        }
+        catch (Exception ex)
+        {
+            Log.ResolverFailed(_logger, options.Resolver.Name, cluster.Id, ex);
+            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, RejectionReasons.ResolverFailed, $"Backend resolver '{options.Resolver.Name}' failed.", options.RetryAfter);
+        }
+
         if (candidates.Count == 0)
         {
-            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, "no_backend", $"No backend is available for cluster '{cluster.Id}'.", options.RetryAfter);
+            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, RejectionReasons.NoBackend, $"No backend is available for cluster '{cluster.Id}'.", options.RetryAfter);
         }
 
         var available = Filter(candidates, options, out var unhealthy, out var full);
@@ -54,8 +75,8 @@ internal sealed partial class BackendSelector
             }
             else
             {
-                var errorType = full > 0 && unhealthy.Count == 0 ? "backends_full" : "no_healthy_backend";
-                var message = errorType == "backends_full"
+                var errorType = full > 0 && unhealthy.Count == 0 ? RejectionReasons.BackendsFull : RejectionReasons.NoHealthyBackend;
+                var message = errorType == RejectionReasons.BackendsFull
                     ? $"Every backend of cluster '{cluster.Id}' is at its connection limit."
                     : $"No healthy backend is available for cluster '{cluster.Id}'.";
                 Log.NoBackend(_logger, cluster.Id, errorType);
@@ -63,7 +84,7 @@ internal sealed partial class BackendSelector
             }
         }
 
-        var state = new AttemptState(this, context, connection, available) { Panic = panic };
+        var state = new AttemptState(this, context, connection, available, identityHeaders) { Panic = panic };
         var pipeline = Pipelines.GetValue(options, o => BuildPipeline(o, _timeProvider));
         AttemptOutcome outcome;
         try
@@ -73,7 +94,7 @@ internal sealed partial class BackendSelector
         catch (TimeoutRejectedException)
         {
             Log.DeadlineExceeded(_logger, cluster.Id, options.ConnectDeadline, state.Tried.Count);
-            return BackendSelection.Failed(StatusCodes.Status504GatewayTimeout, BackendErrorTypes.Timeout, "No backend completed the WebSocket handshake within the connect deadline.");
+            return BackendSelection.Failed(StatusCodes.Status504GatewayTimeout, RejectionReasons.BackendTimeout, "No backend completed the WebSocket handshake within the connect deadline.");
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -88,22 +109,22 @@ internal sealed partial class BackendSelector
         if (state.LastFailure is not { } last)
         {
             // Nothing was tried for real: every pick was full, broken or refused by the policy.
-            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, "no_healthy_backend", $"No healthy backend is available for cluster '{cluster.Id}'.", options.RetryAfter);
+            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, RejectionReasons.NoHealthyBackend, $"No healthy backend is available for cluster '{cluster.Id}'.", options.RetryAfter);
         }
 
         var text = last.ErrorType switch
         {
-            BackendErrorTypes.Timeout => "The backend did not complete the WebSocket handshake in time.",
-            BackendErrorTypes.Refused => $"The backend refused the WebSocket handshake with {last.StatusCode}.",
-            BackendErrorTypes.InvalidHandshake => "The backend answered the WebSocket handshake incorrectly.",
+            RejectionReasons.BackendTimeout => "The backend did not complete the WebSocket handshake in time.",
+            RejectionReasons.BackendRefused => $"The backend refused the WebSocket handshake with {last.StatusCode}.",
+            RejectionReasons.BackendInvalidHandshake => "The backend answered the WebSocket handshake incorrectly.",
             _ => "The backend could not be reached.",
         };
         return BackendSelection.Failed(last.StatusCode, last.ErrorType, text, responseHeaders: last.ResponseHeaders);
     }
 
-    private List<Backend> Filter(IReadOnlyList<Backend> candidates, ClusterBackendOptions options, out List<Backend> unhealthy, out int full)
+    private List<BackendState> Filter(IReadOnlyList<BackendState> candidates, ClusterBackendSettings options, out List<BackendState> unhealthy, out int full)
     {
-        var available = new List<Backend>(candidates.Count);
+        var available = new List<BackendState>(candidates.Count);
         unhealthy = [];
         full = 0;
         foreach (var backend in candidates)
@@ -113,13 +134,13 @@ internal sealed partial class BackendSelector
                 continue;
             }
 
-            if (backend.Slots >= options.ConnectionLimit(backend))
+            if (backend.ConnectionSlots >= options.ConnectionLimit(backend))
             {
                 full++;
                 continue;
             }
 
-            if (!backend.Health.IsAvailable(_timeProvider))
+            if (!backend.HealthState().IsAvailable(_timeProvider))
             {
                 unhealthy.Add(backend);
                 continue;
@@ -131,7 +152,7 @@ internal sealed partial class BackendSelector
         return available;
     }
 
-    private static ResiliencePipeline<AttemptOutcome> BuildPipeline(ClusterBackendOptions options, TimeProvider timeProvider)
+    private static ResiliencePipeline<AttemptOutcome> BuildPipeline(ClusterBackendSettings options, TimeProvider timeProvider)
     {
         var builder = new ResiliencePipelineBuilder<AttemptOutcome> { TimeProvider = timeProvider }
             .AddTimeout(options.ConnectDeadline);
@@ -153,9 +174,9 @@ internal sealed partial class BackendSelector
     private async ValueTask<AttemptOutcome> AttemptAsync(AttemptState state, CancellationToken cancellationToken)
     {
         var connection = state.Connection;
-        var cluster = connection.ClusterState;
-        var options = cluster.BackendOptions;
-        var remaining = new List<Backend>(state.Available.Count);
+        var cluster = connection.ClusterModel;
+        var options = cluster.BackendSettings();
+        var remaining = new List<BackendState>(state.Available.Count);
         foreach (var candidate in state.Available)
         {
             if (!state.Tried.Contains(candidate))
@@ -169,7 +190,7 @@ internal sealed partial class BackendSelector
             return new AttemptOutcome(state.LastFailure ?? default, TryAnother: false);
         }
 
-        var backend = cluster.LoadBalancing.PickBackend(connection, remaining);
+        var backend = options.LoadBalancing.PickBackend(connection, remaining);
         if (backend is null)
         {
             return new AttemptOutcome(state.LastFailure ?? default, TryAnother: false);
@@ -182,17 +203,17 @@ internal sealed partial class BackendSelector
             return new AttemptOutcome(default, TryAnother: true);
         }
 
-        var target = BackendUri.Build(backend.Address, state.Context, connection.RouteState);
+        var target = BackendUri.Build(backend.Address, state.Context, connection.RouteModel);
         // In panic mode open breakers are bypassed: every backend is unhealthy and each is tried anyway.
-        var breaker = state.Panic ? null : backend.Health.GetBreaker(options.Passive, _timeProvider);
+        var breaker = state.Panic ? null : backend.HealthState().GetBreaker(options.Passive, _timeProvider);
         var started = _timeProvider.GetTimestamp();
         BackendConnectResult result;
         try
         {
             result = breaker is null
-                ? await _connector.ConnectAsync(state.Context, connection.RouteState, cluster, target, cancellationToken, backend.HostHeader)
+                ? await _connector.ConnectAsync(state.Context, connection.RouteModel, cluster, state.IdentityHeaders, target, backend.HostHeader, cancellationToken)
                 : await breaker.ExecuteAsync(
-                    static (s, ct) => new ValueTask<BackendConnectResult>(s.Owner._connector.ConnectAsync(s.State.Context, s.State.Connection.RouteState, s.State.Connection.ClusterState, s.Target, ct, s.Host)),
+                    static (s, ct) => new ValueTask<BackendConnectResult>(s.Owner._connector.ConnectAsync(s.State.Context, s.State.Connection.RouteModel, s.State.Connection.ClusterModel, s.State.IdentityHeaders, s.Target, s.Host, ct)),
                     (Owner: this, State: state, Target: target, Host: backend.HostHeader),
                     cancellationToken);
         }
@@ -226,8 +247,9 @@ internal sealed partial class BackendSelector
 
     private sealed class AttemptState
     {
-        public AttemptState(BackendSelector owner, HttpContext context, ProxyConnectionContext connection, List<Backend> available)
+        public AttemptState(BackendSelector owner, HttpContext context, ProxyConnectionContext connection, List<BackendState> available, KeyValuePair<string, string>[] identityHeaders)
         {
+            IdentityHeaders = identityHeaders;
             Owner = owner;
             Context = context;
             Connection = connection;
@@ -240,13 +262,15 @@ internal sealed partial class BackendSelector
 
         public ProxyConnectionContext Connection { get; }
 
-        public List<Backend> Available { get; }
+        public List<BackendState> Available { get; }
 
-        public HashSet<Backend> Tried { get; } = new(ReferenceEqualityComparer.Instance);
+        public KeyValuePair<string, string>[] IdentityHeaders { get; }
+
+        public HashSet<BackendState> Tried { get; } = new(ReferenceEqualityComparer.Instance);
 
         public BackendConnectResult? LastFailure { get; set; }
 
-        public Backend? Chosen { get; set; }
+        public BackendState? Chosen { get; set; }
 
         public bool Panic { get; init; }
     }
@@ -264,6 +288,9 @@ internal sealed partial class BackendSelector
 
         [LoggerMessage(EventId = 204, EventName = "PanicMode", Level = LogLevel.Warning, Message = "Every backend of cluster {Cluster} is unhealthy; panic mode tries the {Count} unhealthy ones anyway.")]
         public static partial void PanicMode(ILogger logger, string cluster, int count);
+
+        [LoggerMessage(EventId = 200, EventName = "ResolverFailed", Level = LogLevel.Error, Message = "Backend resolver {Resolver} failed for cluster {Cluster}.")]
+        public static partial void ResolverFailed(ILogger logger, string resolver, string cluster, Exception exception);
 
         [LoggerMessage(EventId = 205, EventName = "ConnectDeadlineExceeded", Level = LogLevel.Warning, Message = "Cluster {Cluster}: no backend connected within the connect deadline {Deadline} ({Tried} tried).")]
         public static partial void DeadlineExceeded(ILogger logger, string cluster, TimeSpan deadline, int tried);

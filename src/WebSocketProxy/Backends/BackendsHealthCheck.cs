@@ -1,15 +1,15 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
 /// <summary>Ready when every cluster with configured backends has at least one that takes new connections.</summary>
 internal sealed class BackendsHealthCheck : IHealthCheck
 {
-    private readonly ProxyConfigManager _config;
+    private readonly IProxyConfigSource _config;
     private readonly TimeProvider _timeProvider;
 
-    public BackendsHealthCheck(ProxyConfigManager config, TimeProvider timeProvider)
+    public BackendsHealthCheck(IProxyConfigSource config, TimeProvider timeProvider)
     {
         _config = config;
         _timeProvider = timeProvider;
@@ -29,7 +29,7 @@ internal sealed class BackendsHealthCheck : IHealthCheck
             var healthy = 0;
             foreach (var backend in cluster.Backends)
             {
-                if (backend.Health.IsAvailable(_timeProvider) && !cluster.BackendOptions.IsDraining(backend))
+                if (backend.HealthState().IsAvailable(_timeProvider) && !cluster.BackendSettings().IsDraining(backend))
                 {
                     healthy++;
                 }

@@ -1,6 +1,7 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -11,7 +12,10 @@ internal static class BackendsServiceCollectionExtensions
     {
         services.TryAddSingleton<BackendHttpInvokers>();
         services.TryAddSingleton<BackendSelector>();
-        services.TryAddSingleton<BackendMetrics>();
+        services.TryAddSingleton<ResolvedBackends>();
+        services.TryAddSingleton<BackendConnector>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterConfigValidator, BackendsClusterValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, BackendHandshakeRouteValidator>());
         services.TryAddSingleton<BackendDrainer>();
         services.TryAddSingleton<IBackendDrainer>(static sp => sp.GetRequiredService<BackendDrainer>());
         services.TryAddSingleton<BackendsHealthCheck>();

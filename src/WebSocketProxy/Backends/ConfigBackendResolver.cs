@@ -1,4 +1,4 @@
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -7,6 +7,6 @@ internal sealed class ConfigBackendResolver : IBackendResolver
 {
     public string Name => BackendResolvers.Config;
 
-    public ValueTask<IReadOnlyList<Backend>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
-        => ValueTask.FromResult(context.ClusterState.Backends);
+    public ValueTask<IReadOnlyList<BackendDescription>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
+        => ValueTask.FromResult(context.ConfiguredBackends);
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -13,14 +13,14 @@ internal sealed class ConsistentHashPolicy : ILoadBalancingPolicy
 
     public string Name => LoadBalancingPolicies.ConsistentHash;
 
-    public Backend? PickBackend(ProxyConnectionContext context, IReadOnlyList<Backend> candidates)
+    public BackendState? PickBackend(ProxyConnectionContext context, IReadOnlyList<BackendState> candidates)
     {
         if (candidates.Count == 1)
         {
             return candidates[0];
         }
 
-        var key = context.ClusterState.BackendOptions.HashKey.GetKey(context);
+        var key = context.ClusterModel.BackendSettings().HashKey.GetKey(context);
         if (key is null)
         {
             return candidates[System.Random.Shared.Next(candidates.Count)];
@@ -29,7 +29,7 @@ internal sealed class ConsistentHashPolicy : ILoadBalancingPolicy
         return GetRing(candidates).Find(key);
     }
 
-    private HashRing GetRing(IReadOnlyList<Backend> candidates)
+    private HashRing GetRing(IReadOnlyList<BackendState> candidates)
     {
         var ids = new string[candidates.Count];
         for (var i = 0; i < ids.Length; i++)

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Microsoft.Extensions.Logging;
-using WebSocketProxy.Configuration;
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -34,9 +33,9 @@ internal sealed partial class DnsBackendResolver : IBackendResolver
 
     public string Name => BackendResolvers.Dns;
 
-    public async ValueTask<IReadOnlyList<Backend>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<BackendDescription>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
     {
-        var cluster = context.ClusterState;
+        var cluster = context.ClusterModel;
         var entry = _entries.GetOrAdd(cluster.Id, static _ => new Entry());
         var now = _timeProvider.GetUtcNow();
         var current = Volatile.Read(ref entry.Current);
@@ -57,8 +56,8 @@ internal sealed partial class DnsBackendResolver : IBackendResolver
 
             try
             {
-                var backends = await ExpandAsync(cluster, current?.Backends, cancellationToken);
-                Volatile.Write(ref entry.Current, new Resolved(cluster, backends, now + cluster.BackendOptions.ResolverRefreshInterval));
+                var backends = await ExpandAsync(cluster, cancellationToken);
+                Volatile.Write(ref entry.Current, new Resolved(cluster, backends, now + cluster.BackendSettings().ResolverRefreshInterval));
                 Log.Resolved(_logger, cluster.Id, backends.Count);
                 return backends;
             }
@@ -66,7 +65,7 @@ internal sealed partial class DnsBackendResolver : IBackendResolver
             {
                 // Keep serving the last good list; try again after another interval.
                 Log.RefreshFailed(_logger, cluster.Id, ex);
-                Volatile.Write(ref entry.Current, current! with { Expires = now + cluster.BackendOptions.ResolverRefreshInterval });
+                Volatile.Write(ref entry.Current, current! with { Expires = now + cluster.BackendSettings().ResolverRefreshInterval });
                 return current.Backends;
             }
         }
@@ -76,10 +75,10 @@ internal sealed partial class DnsBackendResolver : IBackendResolver
         }
     }
 
-    private async Task<IReadOnlyList<Backend>> ExpandAsync(ProxyCluster cluster, IReadOnlyList<Backend>? previous, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<BackendDescription>> ExpandAsync(ClusterModel cluster, CancellationToken cancellationToken)
     {
-        var result = new List<Backend>();
-        foreach (var configured in cluster.Backends)
+        var result = new List<BackendDescription>();
+        foreach (var configured in cluster.BackendDescriptions)
         {
             var address = configured.Address;
             if (address.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6)
@@ -94,32 +93,14 @@ internal sealed partial class DnsBackendResolver : IBackendResolver
                 var host = ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString();
                 var uri = new UriBuilder(address) { Host = host }.Uri;
                 var id = $"{configured.Id}/{ip}";
-                result.Add(Reuse(previous, id, uri) ?? new Backend(id, uri) { HostHeader = address.Authority });
+                result.Add(new BackendDescription(id, uri) { HostHeader = address.Authority });
             }
         }
 
         return result;
     }
 
-    private static Backend? Reuse(IReadOnlyList<Backend>? previous, string id, Uri address)
-    {
-        if (previous is null)
-        {
-            return null;
-        }
-
-        foreach (var backend in previous)
-        {
-            if (backend.Id == id && backend.Address == address)
-            {
-                return backend;
-            }
-        }
-
-        return null;
-    }
-
-    private sealed record Resolved(ProxyCluster Cluster, IReadOnlyList<Backend> Backends, DateTimeOffset Expires);
+    private sealed record Resolved(ClusterModel Cluster, IReadOnlyList<BackendDescription> Backends, DateTimeOffset Expires);
 
     private sealed class Entry
     {

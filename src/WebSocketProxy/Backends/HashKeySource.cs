@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Routing;
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 

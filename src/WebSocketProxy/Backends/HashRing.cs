@@ -1,4 +1,5 @@
 using System.Text;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -12,13 +13,13 @@ internal sealed class HashRing
     public const int VirtualNodes = 160;
 
     private readonly ulong[] _points;
-    private readonly Backend[] _owners;
+    private readonly BackendState[] _owners;
 
-    public HashRing(IReadOnlyList<Backend> backends)
+    public HashRing(IReadOnlyList<BackendState> backends)
     {
         var count = backends.Count * VirtualNodes;
         _points = new ulong[count];
-        _owners = new Backend[count];
+        _owners = new BackendState[count];
         var i = 0;
         foreach (var backend in backends)
         {
@@ -33,7 +34,7 @@ internal sealed class HashRing
         Array.Sort(_points, _owners);
     }
 
-    public Backend Find(string key)
+    public BackendState Find(string key)
     {
         var hash = Hash(key);
         var index = Array.BinarySearch(_points, hash);

@@ -1,4 +1,4 @@
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -13,5 +13,5 @@ public interface ILoadBalancingPolicy
     /// <param name="context">The connection being set up.</param>
     /// <param name="candidates">The available backends; never empty.</param>
     /// <returns>The chosen backend, or <see langword="null"/> to refuse the connection (503).</returns>
-    Backend? PickBackend(ProxyConnectionContext context, IReadOnlyList<Backend> candidates);
+    BackendState? PickBackend(ProxyConnectionContext context, IReadOnlyList<BackendState> candidates);
 }

@@ -1,4 +1,4 @@
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -9,16 +9,16 @@ internal sealed class LeastConnectionsPolicy : ILoadBalancingPolicy
 
     public string Name => LoadBalancingPolicies.LeastConnections;
 
-    public Backend? PickBackend(ProxyConnectionContext context, IReadOnlyList<Backend> candidates)
+    public BackendState? PickBackend(ProxyConnectionContext context, IReadOnlyList<BackendState> candidates)
     {
         var count = candidates.Count;
         var start = (int)((Interlocked.Increment(ref _offset) - 1) % (uint)count);
         var best = candidates[start];
-        var bestLoad = best.Slots;
+        var bestLoad = best.ConnectionSlots;
         for (var i = 1; i < count; i++)
         {
             var candidate = candidates[(start + i) % count];
-            var load = candidate.Slots;
+            var load = candidate.ConnectionSlots;
             if (load < bestLoad)
             {
                 best = candidate;

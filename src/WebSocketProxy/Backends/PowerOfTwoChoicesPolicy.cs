@@ -1,4 +1,4 @@
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -7,7 +7,7 @@ internal sealed class PowerOfTwoChoicesPolicy : ILoadBalancingPolicy
 {
     public string Name => LoadBalancingPolicies.PowerOfTwoChoices;
 
-    public Backend? PickBackend(ProxyConnectionContext context, IReadOnlyList<Backend> candidates)
+    public BackendState? PickBackend(ProxyConnectionContext context, IReadOnlyList<BackendState> candidates)
     {
         var count = candidates.Count;
         if (count == 1)
@@ -25,6 +25,6 @@ internal sealed class PowerOfTwoChoicesPolicy : ILoadBalancingPolicy
         var a = candidates[first];
         var b = candidates[second];
         // Slots = live sessions + handshakes in flight, so a burst of simultaneous connects spreads too.
-        return b.Slots < a.Slots ? b : a;
+        return b.ConnectionSlots < a.ConnectionSlots ? b : a;
     }
 }

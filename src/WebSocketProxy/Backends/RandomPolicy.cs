@@ -1,4 +1,4 @@
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -7,6 +7,6 @@ internal sealed class RandomPolicy : ILoadBalancingPolicy
 {
     public string Name => LoadBalancingPolicies.Random;
 
-    public Backend? PickBackend(ProxyConnectionContext context, IReadOnlyList<Backend> candidates)
+    public BackendState? PickBackend(ProxyConnectionContext context, IReadOnlyList<BackendState> candidates)
         => candidates[System.Random.Shared.Next(candidates.Count)];
 }

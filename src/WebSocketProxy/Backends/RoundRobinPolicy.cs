@@ -1,4 +1,4 @@
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -9,7 +9,7 @@ internal sealed class RoundRobinPolicy : ILoadBalancingPolicy
 
     public string Name => LoadBalancingPolicies.RoundRobin;
 
-    public Backend? PickBackend(ProxyConnectionContext context, IReadOnlyList<Backend> candidates)
+    public BackendState? PickBackend(ProxyConnectionContext context, IReadOnlyList<BackendState> candidates)
     {
         var next = Interlocked.Increment(ref _counter) - 1;
         return candidates[(int)(next % (uint)candidates.Count)];

@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.ServiceDiscovery;
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
@@ -15,7 +14,6 @@ namespace WebSocketProxy.Backends;
 internal sealed class ServiceDiscoveryBackendResolver : IBackendResolver
 {
     private readonly ServiceEndpointResolver _resolver;
-    private readonly ConcurrentDictionary<(string Id, Uri Address), Backend> _backends = new();
 
     public ServiceDiscoveryBackendResolver(ServiceEndpointResolver resolver)
     {
@@ -24,10 +22,10 @@ internal sealed class ServiceDiscoveryBackendResolver : IBackendResolver
 
     public string Name => BackendResolvers.ServiceDiscovery;
 
-    public async ValueTask<IReadOnlyList<Backend>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<BackendDescription>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
     {
-        var result = new List<Backend>();
-        foreach (var configured in context.ClusterState.Backends)
+        var result = new List<BackendDescription>();
+        foreach (var configured in context.ConfiguredBackends)
         {
             var address = configured.Address;
             var secure = address.Scheme == "wss";
@@ -50,7 +48,7 @@ internal sealed class ServiceDiscoveryBackendResolver : IBackendResolver
                 var builder = new UriBuilder(address) { Host = host, Port = port > 0 ? port : -1 };
                 var uri = builder.Uri;
                 var id = $"{configured.Id}/{uri.Authority}";
-                result.Add(_backends.GetOrAdd((id, uri), static key => new Backend(key.Id, key.Address)));
+                result.Add(new BackendDescription(id, uri));
             }
         }
 

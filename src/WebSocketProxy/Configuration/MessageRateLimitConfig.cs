@@ -1,5 +1,3 @@
-using WebSocketProxy.RateLimiting;
-
 namespace WebSocketProxy.Configuration;
 
 /// <summary>A token-bucket limit on messages and bytes per second, e.g. <c>{ "PermitsPerSecond": 50, "Burst": 100, "OnExceeded": "Close" }</c>.</summary>
@@ -23,14 +21,10 @@ public sealed record MessageRateLimitConfig
     public long? BytesBurst { get; init; }
 
     /// <summary>Gets what happens to a message over the limit.</summary>
-    /// <value>Defaults to <see cref="RateLimitAction.Delay"/>.</value>
-    public RateLimitAction? OnExceeded { get; init; }
+    /// <value>Defaults to <see cref="ViolationAction.Delay"/>. <see cref="ViolationAction.DropWithNotice"/> answers the sender <c>{"type":"message.rejected","reason":"rate_limited"}</c>.</value>
+    public ViolationAction? OnExceeded { get; init; }
 
     /// <summary>Gets which direction(s) the limit applies to.</summary>
-    /// <value>Defaults to <see cref="MessageRateLimitDirection.ClientToBackend"/>.</value>
-    public MessageRateLimitDirection? Direction { get; init; }
-
-    /// <summary>Gets whether a dropped message is answered with a JSON notice to its sender (<see cref="RateLimitAction.Drop"/> only).</summary>
-    /// <value>Defaults to <see langword="false"/>. The notice is <c>{"type":"ratelimit.exceeded","action":"drop"}</c>.</value>
-    public bool? SendNotice { get; init; }
+    /// <value>Defaults to <see cref="MessageDirection.ClientToBackend"/>.</value>
+    public MessageDirection? Direction { get; init; }
 }

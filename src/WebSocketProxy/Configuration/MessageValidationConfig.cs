@@ -1,5 +1,3 @@
-using WebSocketProxy.Messages;
-
 namespace WebSocketProxy.Configuration;
 
 /// <summary>Built-in validation of the messages a client sends: valid JSON, a JSON Schema, and a deny-list of patterns.</summary>
@@ -19,6 +17,6 @@ public sealed record MessageValidationConfig
     public IReadOnlyList<string>? DenyPatterns { get; init; }
 
     /// <summary>Gets what happens to an invalid message.</summary>
-    /// <value>Defaults to <see cref="MessageValidationAction.Close"/>: 1007 for invalid JSON or schema, 1008 for a denied pattern.</value>
-    public MessageValidationAction? OnInvalid { get; init; }
+    /// <value>Defaults to <see cref="ViolationAction.Close"/>: 1007 for invalid JSON or schema, 1008 for a denied pattern.</value>
+    public ViolationAction? OnInvalid { get; init; }
 }

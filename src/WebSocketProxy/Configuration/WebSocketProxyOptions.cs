@@ -27,8 +27,4 @@ public sealed class WebSocketProxyOptions
     /// <summary>Gets or sets whether a burst of backend→client messages is gathered into one socket write to the client, sent as soon as the backend has nothing more ready.</summary>
     /// <value>Defaults to <see langword="false"/> (Kestrel already batches writes under load; see benchmarks/README.md). When on, messages are never delayed while the backend is idle, and pings and close frames are never held back.</value>
     public bool CoalesceWrites { get; set; }
-
-    /// <summary>Gets or sets the LLM mode settings (<c>WebSocketProxy:Llm</c>): providers, routes, budgets, cache, prices.</summary>
-    /// <value>No providers by default.</value>
-    public WebSocketProxy.Llm.LlmOptions Llm { get; set; } = new();
 }

@@ -27,7 +27,7 @@ public static class WebSocketProxyBackendsBuilderExtensions
     /// <param name="failureStatus">The status reported when a cluster has no healthy backend; <see langword="null"/> means <see cref="HealthStatus.Unhealthy"/>.</param>
     /// <param name="tags">Tags to filter health checks by, e.g. <c>ready</c>.</param>
     /// <returns>The health checks builder.</returns>
-    public static IHealthChecksBuilder AddWebSocketProxyBackends(this IHealthChecksBuilder builder, string name = "websocket-proxy-backends", HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
+    public static IHealthChecksBuilder AddWebSocketProxyBackendAvailability(this IHealthChecksBuilder builder, string name = "websocket-proxy-backends", HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(name);

@@ -1,3 +1,4 @@
+using WebSocketProxy.Admission;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -7,8 +8,10 @@ using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Forwarding;
 using WebSocketProxy.Llm;
+using WebSocketProxy.Management;
+using WebSocketProxy.Messages;
+using WebSocketProxy.Model;
 using WebSocketProxy.Routing;
-using WebSocketProxy.Security;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -27,11 +30,13 @@ public static class WebSocketProxyServiceCollectionExtensions
         services.TryAddSingleton<WebSocketProxyMarker>();
         services.TryAddSingleton<ProxyConfigBuilder>();
         services.TryAddSingleton<ProxyConfigManager>();
+        services.TryAddSingleton<IProxyConfigSource>(static sp => sp.GetRequiredService<ProxyConfigManager>());
         services.TryAddSingleton<ProxyMetrics>();
-        services.TryAddSingleton<BackendConnector>();
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<ProxyRequestHandler>();
-        services.AddWebSocketProxySecurity();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, SessionRouteValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, MessagesRouteValidator>());
+        services.AddWebSocketProxyAdmission();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackendResolver, ConfigBackendResolver>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, PowerOfTwoChoicesPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, RoundRobinPolicy>());
@@ -54,7 +59,7 @@ public static class WebSocketProxyServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Registers the proxy's services and binds its options to a configuration section (usually <c>WebSocketProxy</c>), reloading with it.</summary>
+    /// <summary>Registers the proxy's services and binds its options to a configuration section (usually <c>WebSocketProxy</c>), reloading with it; LLM mode binds its subsection <c>Llm</c>.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The configuration section.</param>
     /// <returns>A builder to register extensions.</returns>
@@ -63,6 +68,7 @@ public static class WebSocketProxyServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = services.AddWebSocketProxy();
         services.Configure<WebSocketProxyOptions>(configuration);
+        services.Configure<LlmOptions>(configuration.GetSection(LlmOptions.SectionName));
         return builder;
     }
 }

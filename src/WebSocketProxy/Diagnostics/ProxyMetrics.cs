@@ -1,11 +1,14 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Diagnostics;
 using System.Net.WebSockets;
-using WebSocketProxy.Messages;
+using WebSocketProxy.Configuration;
 
 namespace WebSocketProxy.Diagnostics;
 
-/// <summary>The proxy's instruments, created once from <see cref="IMeterFactory"/>.</summary>
+/// <summary>
+/// Every instrument of the library — proxy sessions, backends, LLM mode — on the one <c>WebSocketProxy</c> meter,
+/// created once from <see cref="IMeterFactory"/>. Tag values are of bounded cardinality only.
+/// </summary>
 internal sealed class ProxyMetrics
 {
     private static readonly object ClientToBackend = "client_to_backend";
@@ -20,6 +23,10 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _messages;
     private readonly Histogram<long> _messageSize;
     private readonly Counter<long> _dropped;
+    private readonly Counter<long> _llmTokens;
+    private readonly Histogram<double> _llmTimeToFirstToken;
+    private readonly Counter<long> _llmRequests;
+    private Func<IEnumerable<Measurement<int>>>? _backendHealth;
 
     public ProxyMetrics(IMeterFactory meterFactory)
     {
@@ -31,22 +38,35 @@ internal sealed class ProxyMetrics
         _messages = meter.CreateCounter<long>("websocket_proxy.messages", "{message}", "Messages forwarded.");
         _messageSize = meter.CreateHistogram<long>("websocket_proxy.message.size", "By", "Size of forwarded messages.");
         _dropped = meter.CreateCounter<long>("websocket_proxy.messages.dropped", "{message}", "Messages dropped by a limit or transformer.");
+        meter.CreateObservableGauge("websocket_proxy.backend.health", ObserveBackendHealth, "{backend}", "Backend health: 1 when the backend takes new connections (healthy, breaker closed, not draining), 0 otherwise.");
+        _llmTokens = meter.CreateCounter<long>("websocket_proxy.llm.tokens", "{token}", "Tokens used by LLM requests, by token type (input, output).");
+        _llmTimeToFirstToken = meter.CreateHistogram<double>("websocket_proxy.llm.time_to_first_token", "s", "Time from a chat.request to its first delta.");
+        _llmRequests = meter.CreateCounter<long>("websocket_proxy.llm.requests", "{request}", "Finished LLM requests, by outcome.");
     }
+
+    /// <summary>Sets where the backend health gauge reads its measurements (the backends stage owns the state).</summary>
+    public void ObserveBackendHealth(Func<IEnumerable<Measurement<int>>> source) => Volatile.Write(ref _backendHealth, source);
 
     public static object DirectionTag(MessageDirection direction) => direction == MessageDirection.ClientToBackend ? ClientToBackend : BackendToClient;
 
-    public void SessionStarted(string route, string cluster)
+    /// <summary>Counts a session in; the returned context remembers whether it was counted, so the end never subtracts what was not added.</summary>
+    public SessionMetricsContext SessionStarted(string route, string cluster)
     {
-        if (_activeConnections.Enabled)
+        var counted = _activeConnections.Enabled;
+        if (counted)
         {
             _activeConnections.Add(1, new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("cluster", cluster));
         }
+
+        return new SessionMetricsContext(route, cluster, counted);
     }
 
-    public void SessionEnded(string route, string cluster, TimeSpan duration, WebSocketCloseStatus? closeStatus)
+    public void SessionEnded(SessionMetricsContext session, TimeSpan duration, WebSocketCloseStatus? closeStatus)
     {
-        if (_activeConnections.Enabled)
+        var (route, cluster, counted) = session;
+        if (counted)
         {
+            // Even if every listener went away meanwhile: the instrument's total must return to where it was.
             _activeConnections.Add(-1, new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("cluster", cluster));
         }
 
@@ -101,4 +121,26 @@ internal sealed class ProxyMetrics
             _dropped.Add(1, new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("direction", DirectionTag(direction)), new KeyValuePair<string, object?>("reason", reason));
         }
     }
+
+    /// <summary>Records one finished LLM request (tags: provider, model, outcome; the model is a configured id).</summary>
+    public void LlmRequestFinished(string provider, string model, string outcome, long inputTokens, long outputTokens, TimeSpan? timeToFirstToken)
+    {
+        if (_llmTokens.Enabled)
+        {
+            _llmTokens.Add(inputTokens, new TagList { { "provider", provider }, { "model", model }, { "token_type", "input" } });
+            _llmTokens.Add(outputTokens, new TagList { { "provider", provider }, { "model", model }, { "token_type", "output" } });
+        }
+
+        if (_llmTimeToFirstToken.Enabled && timeToFirstToken is { } ttft)
+        {
+            _llmTimeToFirstToken.Record(ttft.TotalSeconds, new TagList { { "provider", provider }, { "model", model } });
+        }
+
+        if (_llmRequests.Enabled)
+        {
+            _llmRequests.Add(1, new TagList { { "provider", provider }, { "model", model }, { "outcome", outcome } });
+        }
+    }
+
+    private IEnumerable<Measurement<int>> ObserveBackendHealth() => Volatile.Read(ref _backendHealth)?.Invoke() ?? [];
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -12,13 +13,13 @@ namespace WebSocketProxy.Forwarding;
 /// <remarks>Registered after the web server, so the host stops it before Kestrel stops listening.</remarks>
 internal sealed partial class ProxyLifetimeService : IHostedLifecycleService
 {
-    private readonly ProxyConfigManager _config;
+    private readonly IProxyConfigSource _config;
     private readonly SessionRegistry _sessions;
     private readonly IOptionsMonitor<WebSocketProxyOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyLifetimeService> _logger;
 
-    public ProxyLifetimeService(ProxyConfigManager config, SessionRegistry sessions, IOptionsMonitor<WebSocketProxyOptions> options, TimeProvider timeProvider, ILogger<ProxyLifetimeService> logger)
+    public ProxyLifetimeService(IProxyConfigSource config, SessionRegistry sessions, IOptionsMonitor<WebSocketProxyOptions> options, TimeProvider timeProvider, ILogger<ProxyLifetimeService> logger)
     {
         _config = config;
         _sessions = sessions;

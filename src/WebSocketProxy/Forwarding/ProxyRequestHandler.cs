@@ -1,12 +1,14 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Net.WebSockets;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using WebSocketProxy.Admission;
 using WebSocketProxy.Backends;
-using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
-using WebSocketProxy.Security;
+using WebSocketProxy.Messages;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -21,7 +23,7 @@ internal sealed partial class ProxyRequestHandler
         "Connection", "Upgrade", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer", "Proxy-Connection", "Content-Length", "Date", "Server",
     };
 
-    private readonly ProxyConfigManager _config;
+    private readonly IProxyConfigSource _config;
     private readonly BackendSelector _selector;
     private readonly SessionRegistry _sessions;
     private readonly HandshakeGate _gate;
@@ -31,7 +33,7 @@ internal sealed partial class ProxyRequestHandler
     private readonly ILogger<ProxySession> _sessionLogger;
 
     public ProxyRequestHandler(
-        ProxyConfigManager config,
+        IProxyConfigSource config,
         BackendSelector selector,
         SessionRegistry sessions,
         HandshakeGate gate,
@@ -50,7 +52,7 @@ internal sealed partial class ProxyRequestHandler
         _sessionLogger = sessionLogger;
     }
 
-    public async Task HandleAsync(HttpContext context, ProxyRoute route, ProxyCluster? inlineCluster)
+    public async Task HandleAsync(HttpContext context, RouteModel route, ClusterModel? inlineCluster)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -61,7 +63,7 @@ internal sealed partial class ProxyRequestHandler
         if (_sessions.IsDraining)
         {
             context.Response.Headers.RetryAfter = "5";
-            await RejectAsync(context, route, StatusCodes.Status503ServiceUnavailable, "shutting_down", "The gateway is shutting down.");
+            await RejectAsync(context, route, StatusCodes.Status503ServiceUnavailable, RejectionReasons.ShuttingDown, "The gateway is shutting down.");
             return;
         }
 
@@ -69,7 +71,7 @@ internal sealed partial class ProxyRequestHandler
         var cluster = inlineCluster ?? snapshot.Clusters.GetValueOrDefault(route.ClusterId);
         if (cluster is null)
         {
-            await RejectAsync(context, route, StatusCodes.Status503ServiceUnavailable, "no_cluster", $"Route '{route.Id}' has no cluster '{route.ClusterId}'.");
+            await RejectAsync(context, route, StatusCodes.Status503ServiceUnavailable, RejectionReasons.NoCluster, $"Route '{route.Id}' has no cluster '{route.ClusterId}'.");
             return;
         }
 
@@ -77,45 +79,29 @@ internal sealed partial class ProxyRequestHandler
         activity?.SetTag("websocket_proxy.route", route.Id);
         activity?.SetTag("websocket_proxy.cluster", cluster.Id);
 
-        var connection = new ProxyConnectionContext(context, route, cluster);
-        using var admission = _gate.Admit(connection);
+        // Admission → backend selection and connect → accept → session: each stage hands the next what it decided.
+        using var admission = _gate.Admit(context, route.Features.Require<AdmissionPolicy>());
         if (admission.Rejection is { } rejection)
         {
             if (rejection.RetryAfterSeconds is { } retryAfter)
             {
-                context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
             }
 
-            await RejectAsync(context, route, rejection.StatusCode, rejection.ErrorType, rejection.Message);
+            await RejectAsync(context, route, rejection.StatusCode, rejection.Reason, rejection.Message);
             return;
         }
 
-        var aborted = context.RequestAborted;
-
-        IReadOnlyList<Backend> candidates;
-        try
+        var connection = new ProxyConnectionContext(context, route, cluster);
+        var selection = await _selector.ConnectAsync(connection, admission.IdentityHeaders);
+        if (selection.Socket is not { } backendSocket)
         {
-            candidates = await cluster.Resolver.ResolveAsync(connection, aborted);
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception ex)
-        {
-            Log.ResolverFailed(_logger, cluster.Resolver.Name, cluster.Id, ex);
-            context.Response.Headers.RetryAfter = "5";
-            await RejectAsync(context, route, StatusCodes.Status503ServiceUnavailable, "resolver_failed", $"Backend resolver '{cluster.Resolver.Name}' failed.");
+            await RejectSelectionAsync(context, route, selection);
             return;
         }
 
-        var backendSocket = await ConnectBackendAsync(context, connection, candidates);
-        if (backendSocket is null)
-        {
-            return;
-        }
-
-        var backend = connection.Backend!; // set by ConnectBackendAsync on success
+        var backend = selection.Backend!; // set with the socket
+        connection.Backend = backend;
         WebSocket clientSocket;
         try
         {
@@ -136,15 +122,23 @@ internal sealed partial class ProxyRequestHandler
             return;
         }
 
+        var options = new SessionOptions
+        {
+            Pipeline = route.Features.Get<MessagePipeline>() ?? MessagePipeline.Empty,
+            MessageLimits = admission.MessageLimits,
+            CloseAt = admission.CloseAt,
+            CloseTimeout = snapshot.Options.CloseTimeout,
+            ReceiveBufferSize = snapshot.Options.ReceiveBufferSize,
+            CoalesceWrites = snapshot.Options.CoalesceWrites,
+        };
         var transport = (context.Features.Get<IHttpUpgradeFeature>() as UpgradeStreamCapture)?.Stream;
-        var session = new ProxySession(connection, clientSocket, transport, backendSocket, snapshot.Options, _metrics, _sessionLogger, _timeProvider);
+        var session = new ProxySession(connection, options, clientSocket, transport, backendSocket, _metrics, _sessionLogger, _timeProvider);
         var started = _timeProvider.GetTimestamp();
         backend.OnSessionStarted();
-        _metrics.SessionStarted(route.Id, cluster.Id);
+        var sessionMetrics = _metrics.SessionStarted(route.Id, cluster.Id);
         Log.SessionStarted(_logger, context.TraceIdentifier, route.Id, backend.Id, backendSocket.SubProtocol);
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _sessions.Add(session, completion.Task);
-        admission.Start(session);
         try
         {
             await session.RunAsync();
@@ -154,31 +148,24 @@ internal sealed partial class ProxyRequestHandler
             _sessions.Remove(session);
             backend.OnSessionEnded();
             var duration = _timeProvider.GetElapsedTime(started);
-            _metrics.SessionEnded(route.Id, cluster.Id, duration, session.ClientCloseStatus);
+            _metrics.SessionEnded(sessionMetrics, duration, session.ClientCloseStatus);
             activity?.SetTag("websocket_proxy.close_status", session.ClientCloseStatus is { } status ? (int)status : 1006);
             Log.SessionEnded(_logger, context.TraceIdentifier, route.Id, backend.Id, duration);
             completion.TrySetResult();
         }
     }
 
-    /// <summary>Selects and connects a backend (see <see cref="BackendSelector"/>). On failure, answers the client and returns null.</summary>
-    private async Task<ClientWebSocket?> ConnectBackendAsync(HttpContext context, ProxyConnectionContext connection, IReadOnlyList<Backend> candidates)
+    /// <summary>Answers a client whose backend could not be connected (see <see cref="BackendSelector"/>).</summary>
+    private Task RejectSelectionAsync(HttpContext context, RouteModel route, BackendSelection selection)
     {
-        var selection = await _selector.ConnectAsync(context, connection, candidates);
-        if (selection.Socket is not null)
-        {
-            connection.Backend = selection.Backend;
-            return selection.Socket;
-        }
-
         if (selection.ErrorType is null)
         {
-            return null; // the client went away during the backend handshake
+            return Task.CompletedTask; // the client went away during the backend handshake
         }
 
         if (selection.RetryAfter is { } retryAfter)
         {
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
 
         if (selection.ResponseHeaders is not null)
@@ -192,24 +179,23 @@ internal sealed partial class ProxyRequestHandler
             }
         }
 
-        await RejectAsync(context, connection.RouteState, selection.StatusCode, selection.ErrorType, selection.Message!);
-        return null;
+        return RejectAsync(context, route, selection.StatusCode, selection.ErrorType, selection.Message!);
     }
 
-    private Task RejectNonWebSocketAsync(HttpContext context, ProxyRoute route)
+    private Task RejectNonWebSocketAsync(HttpContext context, RouteModel route)
     {
         var headers = context.Request.Headers;
         var isUpgrade = headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
         if (isUpgrade && headers.SecWebSocketVersion.ToString() != "13")
         {
             context.Response.Headers.SecWebSocketVersion = "13";
-            return RejectAsync(context, route, StatusCodes.Status426UpgradeRequired, "bad_version", "Unsupported WebSocket version: this endpoint speaks version 13 only.");
+            return RejectAsync(context, route, StatusCodes.Status426UpgradeRequired, RejectionReasons.BadVersion, "Unsupported WebSocket version: this endpoint speaks version 13 only.");
         }
 
-        return RejectAsync(context, route, StatusCodes.Status400BadRequest, "not_websocket", "This endpoint accepts WebSocket connections only: send a WebSocket upgrade request.");
+        return RejectAsync(context, route, StatusCodes.Status400BadRequest, RejectionReasons.NotWebSocket, "This endpoint accepts WebSocket connections only: send a WebSocket upgrade request.");
     }
 
-    private Task RejectAsync(HttpContext context, ProxyRoute route, int statusCode, string errorType, string message)
+    private Task RejectAsync(HttpContext context, RouteModel route, int statusCode, string errorType, string message)
     {
         _metrics.Rejected(route.Id, statusCode, errorType);
         Log.Rejected(_logger, context.TraceIdentifier, route.Id, statusCode, errorType);
@@ -245,8 +231,5 @@ internal sealed partial class ProxyRequestHandler
 
         [LoggerMessage(EventId = 104, EventName = "ClientAcceptFailed", Level = LogLevel.Debug, Message = "Request {ConnectionId}: the client went away before its upgrade completed.")]
         public static partial void ClientAcceptFailed(ILogger logger, string connectionId, Exception exception);
-
-        [LoggerMessage(EventId = 200, EventName = "ResolverFailed", Level = LogLevel.Error, Message = "Backend resolver {Resolver} failed for cluster {Cluster}.")]
-        public static partial void ResolverFailed(ILogger logger, string resolver, string cluster, Exception exception);
     }
 }

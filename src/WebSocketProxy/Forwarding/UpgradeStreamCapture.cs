@@ -1,7 +1,7 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -31,7 +31,7 @@ internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coale
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         if (upgrade is { IsUpgradableRequest: true } && upgrade is not UpgradeStreamCapture)
         {
-            var coalesce = context.RequestServices.GetService<ProxyConfigManager>()?.Current.Options.CoalesceWrites ?? false;
+            var coalesce = context.RequestServices.GetService<IProxyConfigSource>()?.Current.Options.CoalesceWrites ?? false;
             context.Features.Set<IHttpUpgradeFeature>(new UpgradeStreamCapture(upgrade, coalesce));
         }
 

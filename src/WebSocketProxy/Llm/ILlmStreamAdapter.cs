@@ -2,7 +2,7 @@ namespace WebSocketProxy.Llm;
 
 /// <summary>Calls one kind of model provider and turns its streaming answer into <see cref="LlmStreamEvent"/>s.</summary>
 /// <remarks>
-/// Registered by name with <c>AddLlmStreamAdapter&lt;T&gt;(name)</c>; a provider's <see cref="LlmProviderOptions.Type"/> chooses it.
+/// Registered by name with <c>AddLlmStreamAdapter&lt;T&gt;(name)</c>; a provider's <see cref="LlmProviderConfig.Type"/> chooses it.
 /// One instance serves every request concurrently. An HTTP error before the stream starts is thrown as
 /// <see cref="LlmUpstreamException"/>; an error reported by the provider mid-stream is yielded as an
 /// <see cref="LlmStreamEventKind.Error"/> event. Cancelling the token must abort the upstream request.

@@ -1,6 +1,6 @@
 namespace WebSocketProxy.Llm;
 
-/// <summary>Names of the built-in adapters, used as a provider's <see cref="LlmProviderOptions.Type"/>.</summary>
+/// <summary>Names of the built-in adapters, used as a provider's <see cref="LlmProviderConfig.Type"/>.</summary>
 public static class LlmAdapterNames
 {
     /// <summary>OpenAI Chat Completions (<c>POST {BaseUrl}/chat/completions</c>, SSE), also any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, OpenRouter).</summary>

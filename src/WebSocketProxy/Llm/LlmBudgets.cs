@@ -1,18 +1,17 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using WebSocketProxy.Configuration;
 
 namespace WebSocketProxy.Llm;
 
 /// <summary>Token and request budgets per user: three partitioned limiters (tokens per minute, tokens per UTC day, requests per minute).</summary>
 internal sealed class LlmBudgets : IDisposable
 {
-    private readonly IOptionsMonitor<WebSocketProxyOptions> _options;
+    private readonly IOptionsMonitor<LlmOptions> _options;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private Limiters? _limiters;
 
-    public LlmBudgets(IOptionsMonitor<WebSocketProxyOptions> options, TimeProvider time)
+    public LlmBudgets(IOptionsMonitor<LlmOptions> options, TimeProvider time)
     {
         _options = options;
         _time = time;
@@ -71,7 +70,7 @@ internal sealed class LlmBudgets : IDisposable
 
     private Limiters GetLimiters()
     {
-        var budget = _options.CurrentValue.Llm.Budgets;
+        var budget = _options.CurrentValue.Budgets;
         lock (_lock)
         {
             if (_limiters is null || _limiters.Options != budget)
@@ -86,7 +85,7 @@ internal sealed class LlmBudgets : IDisposable
 
     private sealed class Limiters : IDisposable
     {
-        public Limiters(LlmBudgetOptions options, TimeProvider time)
+        public Limiters(LlmBudgetConfig options, TimeProvider time)
         {
             Options = options;
             TokensPerMinute = Create(options.TokensPerMinute, TimeSpan.FromMinutes(1), alignToUtcDay: false, time);
@@ -94,7 +93,7 @@ internal sealed class LlmBudgets : IDisposable
             RequestsPerMinute = Create(options.RequestsPerMinute, TimeSpan.FromMinutes(1), alignToUtcDay: false, time);
         }
 
-        public LlmBudgetOptions Options { get; }
+        public LlmBudgetConfig Options { get; }
 
         public PartitionedRateLimiter<string>? TokensPerMinute { get; }
 

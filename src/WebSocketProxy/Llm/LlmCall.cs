@@ -9,7 +9,7 @@ internal sealed class LlmCall
 
     public required LlmOptions Options { get; init; }
 
-    public required LlmRouteOptions Route { get; init; }
+    public required LlmRouteConfig Route { get; init; }
 
     public required LlmClientRequest Request { get; init; }
 

@@ -1,13 +1,14 @@
+using WebSocketProxy.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace WebSocketProxy.Llm;
 
 /// <summary>The built-in usage sink: metrics, and one log line per request with user, model, tokens, duration, outcome and estimated cost.</summary>
-internal sealed partial class LlmDefaultUsageSink(LlmMetrics metrics, ILogger<LlmDefaultUsageSink> logger) : ILlmUsageSink
+internal sealed partial class LlmDefaultUsageSink(ProxyMetrics metrics, ILogger<LlmDefaultUsageSink> logger) : ILlmUsageSink
 {
     public ValueTask RecordAsync(LlmUsageRecord record, CancellationToken cancellationToken)
     {
-        metrics.Record(record);
+        metrics.LlmRequestFinished(record.Provider ?? "none", record.Model, record.Outcome, record.Usage.InputTokens ?? 0, record.Usage.OutputTokens ?? 0, record.TimeToFirstToken);
         Log.Request(
             logger,
             record.Route,

@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using WebSocketProxy.Admission;
 using WebSocketProxy.Configuration;
 
 namespace WebSocketProxy.Llm;
@@ -11,7 +13,8 @@ namespace WebSocketProxy.Llm;
 /// <summary>Accepts an <c>llm.v1</c> WebSocket on an LLM route and runs its <see cref="LlmSession"/>.</summary>
 internal sealed class LlmEndpointHandler(
     LlmChatProcessor processor,
-    IOptionsMonitor<WebSocketProxyOptions> options,
+    HandshakeGate gate,
+    IOptionsMonitor<LlmOptions> options,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory)
 {
@@ -36,8 +39,28 @@ internal sealed class LlmEndpointHandler(
             return;
         }
 
-        var llm = options.CurrentValue.Llm;
+        var llm = options.CurrentValue;
         var routeOptions = route.Build(llm);
+
+        // The same gate as proxy routes: Origin policy, browser-token removal, concurrent-socket limits.
+        using var admission = gate.Admit(context, AdmissionPolicy.Create("llm:" + route.Pattern, new RouteConfig
+        {
+            AllowedOrigins = routeOptions.AllowedOrigins,
+            AllowMissingOrigin = routeOptions.AllowMissingOrigin,
+            ConcurrentConnections = routeOptions.ConcurrentConnections,
+        }));
+        if (admission.Rejection is { } rejection)
+        {
+            context.Response.StatusCode = rejection.StatusCode;
+            if (rejection.RetryAfterSeconds is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+            }
+
+            await context.Response.WriteAsync(rejection.Message + "\n", context.RequestAborted);
+            return;
+        }
+
         var user = BudgetKey(context, llm.Budgets.ApiKeyHeader);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = offered.Count > 0 ? SubProtocol : null });
         var session = new LlmSession(socket, processor, llm, routeOptions, route.Pattern, user, _logger);

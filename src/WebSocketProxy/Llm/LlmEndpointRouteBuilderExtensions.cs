@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using WebSocketProxy.Configuration;
 using WebSocketProxy.Llm;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -27,7 +26,7 @@ public static class LlmEndpointRouteBuilderExtensions
         var route = new LlmRouteBuilder(pattern);
         configure(route);
 
-        var options = endpoints.ServiceProvider.GetRequiredService<IOptionsMonitor<WebSocketProxyOptions>>().CurrentValue.Llm;
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptionsMonitor<LlmOptions>>().CurrentValue;
         var errors = LlmOptionsValidator.Validate(options, route, endpoints.ServiceProvider);
         if (errors.Count > 0)
         {

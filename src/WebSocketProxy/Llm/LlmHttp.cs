@@ -13,7 +13,7 @@ internal static class LlmHttp
 
     private const int MaxErrorBodyBytes = 64 * 1024;
 
-    public static Uri Endpoint(LlmProviderOptions provider, string defaultBaseUrl, string path)
+    public static Uri Endpoint(LlmProviderConfig provider, string defaultBaseUrl, string path)
     {
         var baseUrl = string.IsNullOrEmpty(provider.BaseUrl) ? defaultBaseUrl : provider.BaseUrl;
         return new Uri(baseUrl.TrimEnd('/') + "/" + path);

@@ -4,21 +4,24 @@ namespace WebSocketProxy.Llm;
 /// <remarks>Read when a request starts: a reload applies to the next request.</remarks>
 public sealed class LlmOptions
 {
+    /// <summary>The configuration section of LLM mode under the proxy's own section (<c>WebSocketProxy:Llm</c>).</summary>
+    public const string SectionName = "Llm";
+
     /// <summary>Gets the model providers, keyed by name.</summary>
     /// <value>Empty by default. Keys are compared case-insensitively.</value>
-    public IDictionary<string, LlmProviderOptions> Providers { get; } = new Dictionary<string, LlmProviderOptions>(StringComparer.OrdinalIgnoreCase);
+    public IDictionary<string, LlmProviderConfig> Providers { get; } = new Dictionary<string, LlmProviderConfig>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets the LLM routes' policies, keyed by route id (chosen in code with <c>UseRoute</c>).</summary>
     /// <value>Empty by default. Keys are compared case-insensitively.</value>
-    public IDictionary<string, LlmRouteOptions> Routes { get; } = new Dictionary<string, LlmRouteOptions>(StringComparer.OrdinalIgnoreCase);
+    public IDictionary<string, LlmRouteConfig> Routes { get; } = new Dictionary<string, LlmRouteConfig>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets or sets the token and request budgets per user or API key.</summary>
     /// <value>No limits by default.</value>
-    public LlmBudgetOptions Budgets { get; set; } = new();
+    public LlmBudgetConfig Budgets { get; set; } = new();
 
     /// <summary>Gets or sets the response cache settings.</summary>
     /// <value>Enabled for temperature 0 by default.</value>
-    public LlmCacheOptions Cache { get; set; } = new();
+    public LlmCacheConfig Cache { get; set; } = new();
 
     /// <summary>Gets the price table used to estimate a request's cost in the usage log, keyed by model id.</summary>
     /// <value>Empty by default: no cost is logged.</value>

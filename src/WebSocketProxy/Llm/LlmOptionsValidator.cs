@@ -1,4 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.RateLimiting;
+using WebSocketProxy.Security;
 
 namespace WebSocketProxy.Llm;
 
@@ -43,6 +46,11 @@ internal static class LlmOptionsValidator
                 errors.Add($"The LLM route '{route.RouteId ?? route.Pattern}' targets unknown provider '{provider}'.");
             }
         }
+
+        var routeKey = route.RouteId is { } configured ? $"WebSocketProxy:Llm:Routes:{configured}" : $"MapLlmWebSocket(\"{route.Pattern}\")";
+        var admission = new RouteConfig { AllowedOrigins = built.AllowedOrigins, AllowMissingOrigin = built.AllowMissingOrigin };
+        RouteSecurityPolicy.Validate(admission, routeKey, errors);
+        ConnectionConcurrencyLimiter.Validate(built.ConcurrentConnections, $"{routeKey}:ConcurrentConnections", errors);
 
         if (options.Budgets.TokensPerMinute is <= 0 || options.Budgets.TokensPerDay is <= 0 || options.Budgets.RequestsPerMinute is <= 0)
         {

@@ -6,7 +6,7 @@ namespace WebSocketProxy.Llm;
 internal static class LlmPromptPolicy
 {
     /// <summary>Returns the messages and max_tokens to send, or the reason the request is refused.</summary>
-    public static (IReadOnlyList<LlmMessage> Messages, int? MaxTokens, string? Error) Apply(LlmRouteOptions route, LlmClientRequest request, IReadOnlyList<string> models)
+    public static (IReadOnlyList<LlmMessage> Messages, int? MaxTokens, string? Error) Apply(LlmRouteConfig route, LlmClientRequest request, IReadOnlyList<string> models)
     {
         if (route.AllowedModels.Count > 0)
         {

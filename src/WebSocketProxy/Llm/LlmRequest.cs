@@ -7,7 +7,7 @@ public sealed class LlmRequest
     public required string ProviderName { get; init; }
 
     /// <summary>Gets the provider's settings (base URL, API key) from configuration; never from the client.</summary>
-    public required LlmProviderOptions Provider { get; init; }
+    public required LlmProviderConfig Provider { get; init; }
 
     /// <summary>Gets the model id sent to the provider.</summary>
     public required string Model { get; init; }

@@ -7,7 +7,7 @@ namespace WebSocketProxy.Llm;
 /// </remarks>
 public sealed class LlmRouteBuilder
 {
-    private readonly List<Func<LlmRouteOptions, LlmRouteOptions>> _changes = [];
+    private readonly List<Func<LlmRouteConfig, LlmRouteConfig>> _changes = [];
 
     internal LlmRouteBuilder(string pattern)
     {
@@ -28,7 +28,7 @@ public sealed class LlmRouteBuilder
         return this;
     }
 
-    /// <summary>Sets the ordered targets: provider names, or <c>provider/model</c> fixed fallbacks (see <see cref="LlmRouteOptions.Targets"/>).</summary>
+    /// <summary>Sets the ordered targets: provider names, or <c>provider/model</c> fixed fallbacks (see <see cref="LlmRouteConfig.Targets"/>).</summary>
     /// <param name="targets">The targets, first tried first.</param>
     /// <returns>This builder.</returns>
     public LlmRouteBuilder UseProviders(params string[] targets)
@@ -97,16 +97,16 @@ public sealed class LlmRouteBuilder
     /// <summary>Changes any route setting, e.g. <c>r => r with { AllowClientSystemMessages = false }</c>.</summary>
     /// <param name="configure">Returns the changed options.</param>
     /// <returns>This builder.</returns>
-    public LlmRouteBuilder Configure(Func<LlmRouteOptions, LlmRouteOptions> configure)
+    public LlmRouteBuilder Configure(Func<LlmRouteConfig, LlmRouteConfig> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
         _changes.Add(configure);
         return this;
     }
 
-    internal LlmRouteOptions Build(LlmOptions options)
+    internal LlmRouteConfig Build(LlmOptions options)
     {
-        var route = RouteId is not null && options.Routes.TryGetValue(RouteId, out var configured) ? configured : new LlmRouteOptions();
+        var route = RouteId is not null && options.Routes.TryGetValue(RouteId, out var configured) ? configured : new LlmRouteConfig();
         foreach (var change in _changes)
         {
             route = change(route);

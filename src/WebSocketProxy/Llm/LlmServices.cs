@@ -27,7 +27,6 @@ internal static class LlmServices
         services.TryAddSingleton<LlmBudgets>();
         services.TryAddSingleton<LlmResponseCache>();
         services.TryAddSingleton<LlmUsageRecorder>();
-        services.TryAddSingleton<LlmMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILlmUsageSink, LlmDefaultUsageSink>());
         services.TryAddKeyedSingleton<ILlmStreamAdapter, OpenAIChatAdapter>(LlmAdapterNames.OpenAIChat);
         services.TryAddKeyedSingleton<ILlmStreamAdapter, OpenAIResponsesAdapter>(LlmAdapterNames.OpenAIResponses);

@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using WebSocketProxy.Messages;
 
 namespace WebSocketProxy.Llm;
 
@@ -16,7 +16,7 @@ internal sealed partial class LlmSession
     private readonly WebSocket _socket;
     private readonly LlmChatProcessor _processor;
     private readonly LlmOptions _options;
-    private readonly LlmRouteOptions _route;
+    private readonly LlmRouteConfig _route;
     private readonly string _routePattern;
     private readonly string _user;
     private readonly ILogger _logger;
@@ -26,7 +26,7 @@ internal sealed partial class LlmSession
     private readonly CancellationTokenSource _dead = new();
     private static readonly byte[] CloseSentinel = [];
 
-    public LlmSession(WebSocket socket, LlmChatProcessor processor, LlmOptions options, LlmRouteOptions route, string routePattern, string user, ILogger logger)
+    public LlmSession(WebSocket socket, LlmChatProcessor processor, LlmOptions options, LlmRouteConfig route, string routePattern, string user, ILogger logger)
     {
         _socket = socket;
         _processor = processor;
@@ -144,52 +144,26 @@ internal sealed partial class LlmSession
 
     private async Task<(WebSocketCloseStatus, string)?> ReceiveLoopAsync(CancellationToken aborted)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        try
+        using var assembler = new MessageAssembler(_options.MaxMessageBytes, 4096);
+        while (true)
         {
-            while (true)
+            var message = await assembler.ReceiveAsync(_socket, onFrame: null, aborted);
+            if (message.IsClose)
             {
-                var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    if (count == buffer.Length)
-                    {
-                        if (buffer.Length >= _options.MaxMessageBytes)
-                        {
-                            return (WebSocketCloseStatus.MessageTooBig, "message too big");
-                        }
-
-                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, Math.Max(_options.MaxMessageBytes, 4096)));
-                        buffer.AsSpan(0, count).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = larger;
-                    }
-
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), aborted);
-                    count += result.Count;
-                    if (count > _options.MaxMessageBytes)
-                    {
-                        return (WebSocketCloseStatus.MessageTooBig, "message too big");
-                    }
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                switch (result.MessageType)
-                {
-                    case WebSocketMessageType.Close:
-                        return (WebSocketCloseStatus.NormalClosure, string.Empty);
-                    case WebSocketMessageType.Binary:
-                        return (WebSocketCloseStatus.InvalidMessageType, "llm.v1 frames are JSON text");
-                    default:
-                        await HandleAsync(buffer.AsMemory(0, count), aborted);
-                        break;
-                }
+                return (WebSocketCloseStatus.NormalClosure, string.Empty);
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+
+            if (message.IsTooBig)
+            {
+                return (WebSocketCloseStatus.MessageTooBig, "message too big");
+            }
+
+            if (message.MessageType == WebSocketMessageType.Binary)
+            {
+                return (WebSocketCloseStatus.InvalidMessageType, "llm.v1 frames are JSON text");
+            }
+
+            await HandleAsync(message.Payload, aborted);
         }
     }
 

@@ -1,13 +1,13 @@
 namespace WebSocketProxy.Llm;
 
 /// <summary>One provider and model a request may be sent to, in fallback order.</summary>
-internal sealed record LlmTarget(string ProviderName, LlmProviderOptions Provider, string Model)
+internal sealed record LlmTarget(string ProviderName, LlmProviderConfig Provider, string Model)
 {
     /// <summary>At most this many targets are tried for one request.</summary>
     public const int MaxTargets = 8;
 
-    /// <summary>Resolves a route's targets for a requested model (see <see cref="LlmRouteOptions.Targets"/>).</summary>
-    public static List<LlmTarget> Resolve(LlmOptions options, LlmRouteOptions route, string model)
+    /// <summary>Resolves a route's targets for a requested model (see <see cref="LlmRouteConfig.Targets"/>).</summary>
+    public static List<LlmTarget> Resolve(LlmOptions options, LlmRouteConfig route, string model)
     {
         var targets = new List<LlmTarget>();
         IEnumerable<string> names = route.Targets.Count > 0 ? route.Targets : options.Providers.Keys;

@@ -6,7 +6,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers LLM mode extensions on an <see cref="IWebSocketProxyBuilder"/>.</summary>
 public static class LlmWebSocketProxyBuilderExtensions
 {
-    /// <summary>Registers an LLM stream adapter under a name that providers choose in <see cref="LlmProviderOptions.Type"/>.</summary>
+    /// <summary>Registers an LLM stream adapter under a name that providers choose in <see cref="LlmProviderConfig.Type"/>.</summary>
     /// <typeparam name="TAdapter">The adapter type; one singleton serves every request.</typeparam>
     /// <param name="builder">The proxy builder.</param>
     /// <param name="name">The adapter name; a built-in name (see <see cref="LlmAdapterNames"/>) is replaced.</param>

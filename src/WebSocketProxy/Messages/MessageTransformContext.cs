@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
-using WebSocketProxy.Forwarding;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Messages;
 

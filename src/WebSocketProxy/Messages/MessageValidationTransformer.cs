@@ -20,9 +20,9 @@ internal sealed class MessageValidationTransformer : IMessageTransformer
     private readonly bool _requireJson;
     private readonly JsonSchema? _schema;
     private readonly Regex[] _deny;
-    private readonly MessageValidationAction _action;
+    private readonly ViolationAction _action;
 
-    private MessageValidationTransformer(bool requireJson, JsonSchema? schema, Regex[] deny, MessageValidationAction action)
+    private MessageValidationTransformer(bool requireJson, JsonSchema? schema, Regex[] deny, ViolationAction action)
     {
         _requireJson = requireJson || schema is not null;
         _schema = schema;
@@ -69,8 +69,8 @@ internal sealed class MessageValidationTransformer : IMessageTransformer
             }
         }
 
-        var action = config.OnInvalid ?? MessageValidationAction.Close;
-        if (!Enum.IsDefined(action))
+        var action = config.OnInvalid ?? ViolationAction.Close;
+        if (action is not (ViolationAction.Close or ViolationAction.Drop or ViolationAction.DropWithNotice))
         {
             errors.Add($"{key}:OnInvalid must be Close, Drop or DropWithNotice.");
         }
@@ -139,8 +139,8 @@ internal sealed class MessageValidationTransformer : IMessageTransformer
 
     private MessageTransformResult Reject(WebSocketCloseStatus status, string reason, ReadOnlyMemory<byte> notice) => _action switch
     {
-        MessageValidationAction.Drop => MessageTransformResult.Drop(),
-        MessageValidationAction.DropWithNotice => MessageTransformResult.Reply(notice),
+        ViolationAction.Drop => MessageTransformResult.Drop(),
+        ViolationAction.DropWithNotice => MessageTransformResult.Reply(notice),
         _ => MessageTransformResult.Close(status, reason),
     };
 

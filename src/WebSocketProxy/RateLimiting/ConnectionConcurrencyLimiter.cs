@@ -16,11 +16,11 @@ internal sealed class ConnectionConcurrencyLimiter : IDisposable
 
     /// <summary>Takes the session's permits, or none of them; <paramref name="leases"/> releases them when disposed.</summary>
     /// <returns><see langword="false"/> when a limit is reached; <paramref name="limit"/> then names it (<c>ip</c> or <c>user</c>).</returns>
-    public bool TryAcquire(HttpContext context, ProxyRoute route, out ConnectionLeases? leases, out string? limit)
+    public bool TryAcquire(HttpContext context, string routeId, ConcurrentConnectionLimitConfig? config, out ConnectionLeases? leases, out string? limit)
     {
         leases = null;
         limit = null;
-        if (route.Config.ConcurrentConnections is not { } config)
+        if (config is null)
         {
             return true;
         }
@@ -28,7 +28,7 @@ internal sealed class ConnectionConcurrencyLimiter : IDisposable
         RateLimitLease? ipLease = null;
         if (config.PerIp is { } perIp and > 0)
         {
-            ipLease = _limiter.AttemptAcquire(new PartitionKey(route.Id, "ip", ClientKeys.Ip(context), perIp));
+            ipLease = _limiter.AttemptAcquire(new PartitionKey(routeId, "ip", ClientKeys.Ip(context), perIp));
             if (!ipLease.IsAcquired)
             {
                 ipLease.Dispose();
@@ -40,7 +40,7 @@ internal sealed class ConnectionConcurrencyLimiter : IDisposable
         RateLimitLease? userLease = null;
         if (config.PerUser is { } perUser and > 0)
         {
-            userLease = _limiter.AttemptAcquire(new PartitionKey(route.Id, "user", ClientKeys.User(context), perUser));
+            userLease = _limiter.AttemptAcquire(new PartitionKey(routeId, "user", ClientKeys.User(context), perUser));
             if (!userLease.IsAcquired)
             {
                 userLease.Dispose();
@@ -52,6 +52,15 @@ internal sealed class ConnectionConcurrencyLimiter : IDisposable
 
         leases = new ConnectionLeases(ipLease, userLease);
         return true;
+    }
+
+    /// <summary>Validates a concurrent-session limit, adding every error to <paramref name="errors"/>.</summary>
+    public static void Validate(ConcurrentConnectionLimitConfig? config, string key, List<string> errors)
+    {
+        if (config is not null && (config.PerIp is <= 0 || config.PerUser is <= 0))
+        {
+            errors.Add($"{key} limits must be positive.");
+        }
     }
 
     public void Dispose() => _limiter.Dispose();

@@ -1,6 +1,6 @@
 namespace WebSocketProxy.RateLimiting;
 
-/// <summary>Options of the ready-made handshake rate limiter policies registered by <c>AddWebSocketProxyConnectionLimits</c>.</summary>
+/// <summary>Options of the ready-made handshake rate limiter policies registered by <c>AddHandshakeRateLimiterPolicies</c>.</summary>
 /// <remarks>Each partition is a token bucket holding <c>PermitLimit</c> handshakes, refilled evenly over <c>Window</c>.</remarks>
 public sealed class ConnectionRateLimitOptions
 {

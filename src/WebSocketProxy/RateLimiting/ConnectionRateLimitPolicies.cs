@@ -1,6 +1,6 @@
 namespace WebSocketProxy.RateLimiting;
 
-/// <summary>Names of the handshake rate limiter policies registered by <c>AddWebSocketProxyConnectionLimits</c>, for <c>RequireRateLimiting</c> or a route's <c>RateLimiterPolicy</c>.</summary>
+/// <summary>Names of the handshake rate limiter policies registered by <c>AddHandshakeRateLimiterPolicies</c>, for <c>RequireRateLimiting</c> or a route's <c>RateLimiterPolicy</c>.</summary>
 public static class ConnectionRateLimitPolicies
 {
     /// <summary>Handshakes per client IP address.</summary>

@@ -1,26 +1,22 @@
 using WebSocketProxy.Configuration;
-using WebSocketProxy.Messages;
 
 namespace WebSocketProxy.RateLimiting;
 
 /// <summary>One configured message rate limit applied to one direction: a message bucket, a byte bucket, and what to do on exceed.</summary>
 internal sealed class MessageLimitRule
 {
-    private MessageLimitRule(TokenBucket? messages, TokenBucket? bytes, RateLimitAction action, bool sendNotice)
+    private MessageLimitRule(TokenBucket? messages, TokenBucket? bytes, ViolationAction action)
     {
         Messages = messages;
         Bytes = bytes;
         Action = action;
-        SendNotice = sendNotice;
     }
 
     public TokenBucket? Messages { get; }
 
     public TokenBucket? Bytes { get; }
 
-    public RateLimitAction Action { get; }
-
-    public bool SendNotice { get; }
+    public ViolationAction Action { get; }
 
     public static MessageLimitRule Create(MessageRateLimitConfig config, TimeProvider timeProvider)
     {
@@ -38,15 +34,10 @@ internal sealed class MessageLimitRule
             bytes = new TokenBucket(bytesPerSecond, burst, timeProvider);
         }
 
-        return new MessageLimitRule(messages, bytes, config.OnExceeded ?? RateLimitAction.Delay, config.SendNotice ?? false);
+        return new MessageLimitRule(messages, bytes, config.OnExceeded ?? ViolationAction.Delay);
     }
 
-    public static bool AppliesTo(MessageRateLimitConfig config, MessageDirection direction) => (config.Direction ?? MessageRateLimitDirection.ClientToBackend) switch
-    {
-        MessageRateLimitDirection.Both => true,
-        MessageRateLimitDirection.BackendToClient => direction == MessageDirection.BackendToClient,
-        _ => direction == MessageDirection.ClientToBackend,
-    };
+    public static bool AppliesTo(MessageRateLimitConfig config, MessageDirection direction) => ((config.Direction ?? MessageDirection.ClientToBackend) & direction) != 0;
 
     public static void Validate(MessageRateLimitConfig? config, string key, List<string> errors)
     {
@@ -82,7 +73,7 @@ internal sealed class MessageLimitRule
 
         if (config.OnExceeded is { } action && !Enum.IsDefined(action))
         {
-            errors.Add($"{key}:OnExceeded must be Delay, Drop or Close.");
+            errors.Add($"{key}:OnExceeded must be Delay, Drop, DropWithNotice or Close.");
         }
     }
 }

@@ -1,3 +1,5 @@
+using WebSocketProxy.Configuration;
+
 namespace WebSocketProxy.RateLimiting;
 
 /// <summary>The message rate limits of one session and direction: the connection's own rule and the user's shared rule.</summary>
@@ -5,7 +7,7 @@ namespace WebSocketProxy.RateLimiting;
 internal sealed class MessageLimiter
 {
     /// <summary>The notice a sender gets for a dropped message when the rule asks for one.</summary>
-    public static readonly ReadOnlyMemory<byte> DropNotice = """{"type":"ratelimit.exceeded","action":"drop"}"""u8.ToArray();
+    public static readonly ReadOnlyMemory<byte> DropNotice = """{"type":"message.rejected","reason":"rate_limited"}"""u8.ToArray();
 
     private readonly MessageLimitRule? _connection;
     private readonly MessageLimitRule? _user;
@@ -18,7 +20,7 @@ internal sealed class MessageLimiter
         _timeProvider = timeProvider;
     }
 
-    /// <summary>Asks for the permits of a frame: one message at the start of a message, plus its bytes. With <see cref="RateLimitAction.Delay"/>, waits until they are there.</summary>
+    /// <summary>Asks for the permits of a frame: one message at the start of a message, plus its bytes. With <see cref="ViolationAction.Delay"/>, waits until they are there.</summary>
     public ValueTask<RateLimitVerdict> AcquireAsync(bool messageStart, int bytes, CancellationToken cancellationToken)
     {
         var verdict = TryAcquire(messageStart, bytes, out var wait);
@@ -66,7 +68,7 @@ internal sealed class MessageLimiter
         }
 
         // Part of a message is already forwarded: it cannot be dropped any more, so Drop charges it (debt) instead.
-        var force = !messageStart && rule.Action == RateLimitAction.Drop;
+        var force = !messageStart && rule.Action is ViolationAction.Drop or ViolationAction.DropWithNotice;
         var tookMessage = false;
         if (messageStart && rule.Messages is { } messages)
         {
@@ -95,11 +97,14 @@ internal sealed class MessageLimiter
     {
         switch (rule.Action)
         {
-            case RateLimitAction.Delay:
+            case ViolationAction.Delay:
                 return RateLimitVerdict.Allowed; // with a non-zero wait
-            case RateLimitAction.Drop:
+            case ViolationAction.Drop:
                 wait = TimeSpan.Zero;
-                return rule.SendNotice ? RateLimitVerdict.DropWithNotice : RateLimitVerdict.Drop;
+                return RateLimitVerdict.Drop;
+            case ViolationAction.DropWithNotice:
+                wait = TimeSpan.Zero;
+                return RateLimitVerdict.DropWithNotice;
             default:
                 wait = TimeSpan.Zero;
                 return RateLimitVerdict.Close;

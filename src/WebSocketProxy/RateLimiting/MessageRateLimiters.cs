@@ -1,5 +1,4 @@
 using WebSocketProxy.Configuration;
-using WebSocketProxy.Messages;
 
 namespace WebSocketProxy.RateLimiting;
 
@@ -28,37 +27,34 @@ internal sealed class MessageRateLimiters
     }
 
     /// <summary>Returns the session's limits, or null when the route has no message rate limit (the pumps then skip the hook entirely).</summary>
-    public SessionMessageLimits? Create(ProxyRoute route, string userKey)
+    public SessionMessageLimits? Create(string routeId, MessageRateLimitConfig? perConnection, MessageRateLimitConfig? perUser, string userKey)
     {
-        var config = route.Config;
-        if (config.MessageRateLimit is null && config.UserMessageRateLimit is null)
+        if (perConnection is null && perUser is null)
         {
             return null;
         }
 
         var limits = new SessionMessageLimits(this)
         {
-            SendsNotices = config.MessageRateLimit is { OnExceeded: RateLimitAction.Drop, SendNotice: true }
-                || config.UserMessageRateLimit is { OnExceeded: RateLimitAction.Drop, SendNotice: true },
+            SendsNotices = perConnection is { OnExceeded: ViolationAction.DropWithNotice } || perUser is { OnExceeded: ViolationAction.DropWithNotice },
         };
-        limits.ClientToBackend = CreateLimiter(route, userKey, MessageDirection.ClientToBackend, limits);
-        limits.BackendToClient = CreateLimiter(route, userKey, MessageDirection.BackendToClient, limits);
+        limits.ClientToBackend = CreateLimiter(routeId, perConnection, perUser, userKey, MessageDirection.ClientToBackend, limits);
+        limits.BackendToClient = CreateLimiter(routeId, perConnection, perUser, userKey, MessageDirection.BackendToClient, limits);
         return limits;
     }
 
-    private MessageLimiter? CreateLimiter(ProxyRoute route, string userKey, MessageDirection direction, SessionMessageLimits limits)
+    private MessageLimiter? CreateLimiter(string routeId, MessageRateLimitConfig? perConnection, MessageRateLimitConfig? perUser, string userKey, MessageDirection direction, SessionMessageLimits limits)
     {
-        var config = route.Config;
         MessageLimitRule? connection = null;
-        if (config.MessageRateLimit is { } own && MessageLimitRule.AppliesTo(own, direction))
+        if (perConnection is { } own && MessageLimitRule.AppliesTo(own, direction))
         {
             connection = MessageLimitRule.Create(own, _timeProvider);
         }
 
         MessageLimitRule? user = null;
-        if (config.UserMessageRateLimit is { } shared && MessageLimitRule.AppliesTo(shared, direction))
+        if (perUser is { } shared && MessageLimitRule.AppliesTo(shared, direction))
         {
-            var key = new UserRuleKey(route.Id, userKey, direction, shared);
+            var key = new UserRuleKey(routeId, userKey, direction, shared);
             lock (_lock)
             {
                 if (!_userRules.TryGetValue(key, out var entry))

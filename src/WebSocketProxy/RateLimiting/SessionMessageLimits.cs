@@ -1,4 +1,4 @@
-using WebSocketProxy.Messages;
+using WebSocketProxy.Configuration;
 
 namespace WebSocketProxy.RateLimiting;
 

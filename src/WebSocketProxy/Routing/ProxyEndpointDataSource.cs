@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Primitives;
-using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Routing;
 
@@ -12,14 +12,14 @@ namespace WebSocketProxy.Routing;
 /// </summary>
 internal sealed class ProxyEndpointDataSource : EndpointDataSource, IEndpointConventionBuilder
 {
-    private readonly ProxyConfigManager _config;
+    private readonly IProxyConfigSource _config;
     private readonly List<Action<EndpointBuilder>> _conventions = [];
     private readonly List<Action<EndpointBuilder>> _finallyConventions = [];
     private readonly Lock _lock = new();
     private IReadOnlyList<Endpoint>? _endpoints;
     private ProxyConfigSnapshot? _builtFrom;
 
-    public ProxyEndpointDataSource(ProxyConfigManager config)
+    public ProxyEndpointDataSource(IProxyConfigSource config)
     {
         _config = config;
     }

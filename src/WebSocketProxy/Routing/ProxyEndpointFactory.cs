@@ -4,8 +4,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using WebSocketProxy.Configuration;
 using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
+using WebSocketProxy.Security;
 
 namespace WebSocketProxy.Routing;
 
@@ -20,19 +21,26 @@ internal static class ProxyEndpointFactory
         return handler.HandleAsync(context, metadata.Route, metadata.InlineCluster);
     };
 
-    public static RouteEndpointBuilder CreateBuilder(ProxyRoute route, ProxyCluster? inlineCluster)
+    public static RouteEndpointBuilder CreateBuilder(RouteModel route, ClusterModel? inlineCluster)
     {
         var builder = new RouteEndpointBuilder(RequestDelegate, route.Pattern, route.Config.Order)
         {
             DisplayName = $"WebSocketProxy route {route.Id}",
         };
         builder.Metadata.Add(new ProxyRouteMetadata(route, inlineCluster));
-        AddStandardMetadata(builder.Metadata, route.Config);
+        AddStandardMetadata(builder.Metadata, route);
         return builder;
     }
 
-    public static void AddStandardMetadata(IList<object> metadata, RouteConfig config)
+    /// <summary>Adds the route's security policy (read by <see cref="WebSocketAccessToken"/>) and the ASP.NET Core metadata its configuration names.</summary>
+    public static void AddStandardMetadata(IList<object> metadata, RouteModel route)
     {
+        if (route.Features.Get<RouteSecurityPolicy>() is { } security)
+        {
+            metadata.Add(security);
+        }
+
+        var config = route.Config;
         if (!string.IsNullOrEmpty(config.AuthorizationPolicy))
         {
             if (string.Equals(config.AuthorizationPolicy, "anonymous", StringComparison.OrdinalIgnoreCase))

@@ -1,5 +1,4 @@
 using WebSocketProxy.Configuration;
-using WebSocketProxy.RateLimiting;
 
 namespace WebSocketProxy.Routing;
 
@@ -28,7 +27,7 @@ public sealed class ProxyRouteBuilder
     }
 
     /// <summary>Sends the route's connections to the given backend addresses, as a cluster of the route's own.</summary>
-    /// <param name="addresses">Backend addresses (<c>ws://</c>, <c>wss://</c>, <c>http(s)://</c>).</param>
+    /// <param name="addresses">BackendState addresses (<c>ws://</c>, <c>wss://</c>, <c>http(s)://</c>).</param>
     /// <returns>This builder.</returns>
     public ProxyRouteBuilder ToBackends(params string[] addresses)
     {
@@ -123,7 +122,7 @@ public sealed class ProxyRouteBuilder
     /// <param name="burst">The bucket's capacity; <see langword="null"/> is one second's worth.</param>
     /// <param name="onExceeded">What happens to a message over the limit.</param>
     /// <returns>This builder.</returns>
-    public ProxyRouteBuilder WithMessageRateLimit(double permitsPerSecond, int? burst = null, RateLimitAction onExceeded = RateLimitAction.Delay)
+    public ProxyRouteBuilder WithMessageRateLimit(double permitsPerSecond, int? burst = null, ViolationAction onExceeded = ViolationAction.Delay)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(permitsPerSecond);
         Route = Route with { MessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = permitsPerSecond, Burst = burst, OnExceeded = onExceeded } };

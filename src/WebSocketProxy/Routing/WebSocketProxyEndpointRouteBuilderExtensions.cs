@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Management;
+using WebSocketProxy.Model;
 using WebSocketProxy.Routing;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -16,7 +18,7 @@ public static class WebSocketProxyEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapWebSocketProxy(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var config = GetConfigManager(endpoints);
+        var config = GetConfigSource(endpoints);
         foreach (var source in endpoints.DataSources)
         {
             if (source is ProxyEndpointDataSource existing)
@@ -41,14 +43,14 @@ public static class WebSocketProxyEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrEmpty(pattern);
         ArgumentNullException.ThrowIfNull(configure);
-        var config = GetConfigManager(endpoints);
+        var config = GetConfigSource(endpoints);
         var builder = new ProxyRouteBuilder(pattern);
         configure(builder);
 
         var configBuilder = endpoints.ServiceProvider.GetRequiredService<ProxyConfigBuilder>();
         var errors = new List<string>();
         var key = $"MapWebSocketProxy(\"{pattern}\")";
-        ProxyCluster? inlineCluster = null;
+        ClusterModel? inlineCluster = null;
         var route = builder.Route;
         if (builder.InlineCluster is { } clusterConfig)
         {
@@ -76,12 +78,12 @@ public static class WebSocketProxyEndpointRouteBuilderExtensions
         {
             endpoint.DisplayName = $"WebSocketProxy route {pattern}";
             endpoint.Metadata.Add(new ProxyRouteMetadata(proxyRoute, inlineCluster));
-            ProxyEndpointFactory.AddStandardMetadata(endpoint.Metadata, proxyRoute.Config);
+            ProxyEndpointFactory.AddStandardMetadata(endpoint.Metadata, proxyRoute);
         });
         return conventions;
     }
 
-    private static ProxyConfigManager GetConfigManager(IEndpointRouteBuilder endpoints)
+    private static IProxyConfigSource GetConfigSource(IEndpointRouteBuilder endpoints)
     {
         if (endpoints.ServiceProvider.GetService<WebSocketProxyMarker>() is null)
         {
@@ -89,6 +91,6 @@ public static class WebSocketProxyEndpointRouteBuilderExtensions
                 "Unable to find the WebSocketProxy services. Call 'builder.Services.AddWebSocketProxy(...)' before 'app.MapWebSocketProxy(...)'.");
         }
 
-        return endpoints.ServiceProvider.GetRequiredService<ProxyConfigManager>();
+        return endpoints.ServiceProvider.GetRequiredService<IProxyConfigSource>();
     }
 }

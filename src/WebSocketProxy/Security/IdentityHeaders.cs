@@ -1,36 +1,31 @@
-using System.Net.WebSockets;
 using System.Security.Claims;
 using System.Text;
-using Microsoft.AspNetCore.Http;
 
 namespace WebSocketProxy.Security;
 
 /// <summary>Adds a route's identity headers (claim values of the authenticated client) to the backend handshake.</summary>
-/// <remarks>Client copies of these headers are never forwarded (<see cref="Forwarding.BackendHandshakeHeaders"/> skips them).</remarks>
+/// <remarks>Client copies of these headers are never forwarded (the backend handshake skips them).</remarks>
 internal static class IdentityHeaders
 {
-    public static void Apply(HttpContext context, RouteSecurityPolicy policy, ClientWebSocketOptions options)
+    /// <summary>Collects the route's identity headers (header, value) from the authenticated client's claims; empty for anonymous clients.</summary>
+    public static KeyValuePair<string, string>[] Collect(ClaimsPrincipal user, RouteSecurityPolicy policy)
     {
         var headers = policy.IdentityHeaders;
-        if (headers.Length == 0)
+        if (headers.Length == 0 || user.Identity?.IsAuthenticated != true)
         {
-            return;
+            return [];
         }
 
-        var user = context.User;
-        if (user.Identity?.IsAuthenticated != true)
-        {
-            return;
-        }
-
+        var values = new List<KeyValuePair<string, string>>(headers.Length);
         foreach (var (header, claimType) in headers)
         {
-            var value = Collect(user, claimType);
-            if (value is not null)
+            if (Collect(user, claimType) is { } value)
             {
-                options.SetRequestHeader(header, value);
+                values.Add(new(header, value));
             }
         }
+
+        return [.. values];
     }
 
     /// <summary>Joins the values of every claim of the type (or its well-known alias) with commas; null when there is none.</summary>

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.RateLimiting;
 
 namespace WebSocketProxy.Security;
 
@@ -111,27 +110,9 @@ internal sealed class RouteSecurityPolicy
             && (host.Port == uri.Port || (host.Port is null && uri.IsDefaultPort));
     }
 
-    /// <summary>Validates the route's security and limit settings, adding every error to <paramref name="errors"/>.</summary>
+    /// <summary>Validates the route's security settings (origins, browser tokens, identity headers), adding every error to <paramref name="errors"/>.</summary>
     public static void Validate(RouteConfig config, string key, List<string> errors)
     {
-        if (config.MaxClientMessageBytes is <= 0)
-        {
-            errors.Add($"{key}:MaxClientMessageBytes must be positive.");
-        }
-
-        if (config.MaxBackendMessageBytes is <= 0)
-        {
-            errors.Add($"{key}:MaxBackendMessageBytes must be positive.");
-        }
-
-        if (config.ConcurrentConnections is { } concurrent && (concurrent.PerIp is <= 0 || concurrent.PerUser is <= 0))
-        {
-            errors.Add($"{key}:ConcurrentConnections limits must be positive.");
-        }
-
-        MessageLimitRule.Validate(config.MessageRateLimit, $"{key}:MessageRateLimit", errors);
-        MessageLimitRule.Validate(config.UserMessageRateLimit, $"{key}:UserMessageRateLimit", errors);
-
         if (config.AllowedOrigins is not null)
         {
             for (var i = 0; i < config.AllowedOrigins.Count; i++)

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
-using WebSocketProxy.Routing;
 
 namespace WebSocketProxy.Security;
 
@@ -18,7 +17,7 @@ public static class WebSocketAccessToken
     public static string? Read(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var policy = context.GetEndpoint()?.Metadata.GetMetadata<ProxyRouteMetadata>()?.Route.Security;
+        var policy = context.GetEndpoint()?.Metadata.GetMetadata<RouteSecurityPolicy>();
         if (policy is null || !context.WebSockets.IsWebSocketRequest)
         {
             return null;

@@ -113,7 +113,7 @@ public sealed class ActiveHealthTests
         await using var gateway = await BackendCluster.GatewayAsync(
             [a.WsUri()],
             c => Probing(c),
-            services => services.AddHealthChecks().AddWebSocketProxyBackends(tags: ["ready"]),
+            services => services.AddHealthChecks().AddWebSocketProxyBackendAvailability(tags: ["ready"]),
             app =>
             {
                 app.MapWebSocketProxy();

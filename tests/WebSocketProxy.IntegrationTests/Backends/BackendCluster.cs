@@ -74,10 +74,10 @@ internal static class BackendCluster
             map);
 
     /// <summary>The run-time backends of cluster <c>c</c>.</summary>
-    public static IReadOnlyList<Backend> RuntimeBackends(this TestGateway gateway, string cluster = "c")
+    public static IReadOnlyList<BackendState> RuntimeBackends(this TestGateway gateway, string cluster = "c")
         => gateway.Services.GetRequiredService<ProxyConfigManager>().Current.Clusters[cluster].Backends;
 
-    public static Backend RuntimeBackend(this TestGateway gateway, string id, string cluster = "c")
+    public static BackendState RuntimeBackend(this TestGateway gateway, string id, string cluster = "c")
         => gateway.RuntimeBackends(cluster).Single(b => b.Id == id);
 
     /// <summary>Polls a condition every 10 ms until it holds; fails after <paramref name="seconds"/>.</summary>
@@ -140,7 +140,7 @@ internal sealed class ReloadableGateway : IAsyncDisposable
     /// <summary>Replaces every setting and raises the configuration's reload token.</summary>
     public void Reload(IDictionary<string, string?> settings) => _source.Provider.Replace(settings);
 
-    public Backend RuntimeBackend(string id, string cluster = "c")
+    public BackendState RuntimeBackend(string id, string cluster = "c")
         => App.Services.GetRequiredService<ProxyConfigManager>().Current.Clusters[cluster].Backends.Single(b => b.Id == id);
 
     public async ValueTask DisposeAsync()

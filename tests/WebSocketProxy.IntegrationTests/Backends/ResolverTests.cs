@@ -147,7 +147,7 @@ public sealed class ResolverTests
     {
         public string Name => "broken";
 
-        public ValueTask<IReadOnlyList<Backend>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
+        public ValueTask<IReadOnlyList<BackendState>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
             => throw new InvalidOperationException("registry unreachable");
     }
 }

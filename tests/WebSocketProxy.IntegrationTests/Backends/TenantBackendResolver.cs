@@ -10,18 +10,18 @@ namespace WebSocketProxy.IntegrationTests.Backends;
 /// </summary>
 public sealed class TenantBackendResolver : IBackendResolver
 {
-    private readonly Dictionary<(string Cluster, string Id, string Address), Backend> _backends = [];
+    private readonly Dictionary<(string Cluster, string Id, string Address), BackendState> _backends = [];
     private readonly Lock _lock = new();
 
     public string Name => "tenant";
 
-    public ValueTask<IReadOnlyList<Backend>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<BackendState>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
     {
         var tenant = context.HttpContext.User.FindFirst("tenant")?.Value;
-        var result = new List<Backend>();
+        var result = new List<BackendState>();
         if (tenant is null || context.Cluster.Backends is null)
         {
-            return ValueTask.FromResult<IReadOnlyList<Backend>>(result);
+            return ValueTask.FromResult<IReadOnlyList<BackendState>>(result);
         }
 
         lock (_lock)
@@ -33,7 +33,7 @@ public sealed class TenantBackendResolver : IBackendResolver
                     var key = (context.ClusterId, id, address);
                     if (!_backends.TryGetValue(key, out var backend))
                     {
-                        backend = new Backend(id, new Uri(address));
+                        backend = new BackendState(id, new Uri(address));
                         _backends[key] = backend;
                     }
 
@@ -42,6 +42,6 @@ public sealed class TenantBackendResolver : IBackendResolver
             }
         }
 
-        return ValueTask.FromResult<IReadOnlyList<Backend>>(result);
+        return ValueTask.FromResult<IReadOnlyList<BackendState>>(result);
     }
 }

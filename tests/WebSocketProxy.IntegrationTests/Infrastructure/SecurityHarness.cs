@@ -69,12 +69,12 @@ public static class TestAuth
                         return Task.CompletedTask;
                     },
                 };
-            })
-            .AddApiKey(options =>
-            {
-                options.Keys[AliceKey] = "alice";
-                options.Keys[BobKey] = "bob";
             });
+        services.AddWebSocketProxy().AddApiKeyAuthentication(options =>
+        {
+            options.Keys[AliceKey] = "alice";
+            options.Keys[BobKey] = "bob";
+        });
         services.AddAuthorization(options =>
         {
             options.DefaultPolicy = new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme, ApiKeyAuthenticationDefaults.AuthenticationScheme)

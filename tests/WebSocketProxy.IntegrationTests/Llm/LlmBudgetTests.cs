@@ -16,7 +16,7 @@ public sealed class LlmBudgetTests
         await using var gateway = await StartGatewayAsync(o =>
         {
             AddProvider(o, "openai", upstream.BaseUrl + "/v1");
-            o.Budgets = new LlmBudgetOptions { TokensPerMinute = 300 };
+            o.Budgets = new LlmBudgetConfig { TokensPerMinute = 300 };
         });
         using var client = await ConnectAsync(gateway, ct);
 
@@ -42,7 +42,7 @@ public sealed class LlmBudgetTests
         await using var gateway = await StartGatewayAsync(o =>
         {
             AddProvider(o, "openai", upstream.BaseUrl + "/v1");
-            o.Budgets = new LlmBudgetOptions { TokensPerDay = 100 };
+            o.Budgets = new LlmBudgetConfig { TokensPerDay = 100 };
         });
         using var client = await ConnectAsync(gateway, ct);
 
@@ -62,7 +62,7 @@ public sealed class LlmBudgetTests
         await using var gateway = await StartGatewayAsync(o =>
         {
             AddProvider(o, "openai", upstream.BaseUrl + "/v1");
-            o.Budgets = new LlmBudgetOptions { RequestsPerMinute = 1 };
+            o.Budgets = new LlmBudgetConfig { RequestsPerMinute = 1 };
         });
         using var alice = new LlmClientWithKey(await Ws.ConnectAsync(gateway.Ws("/llm"), ct, o => { o.AddSubProtocol("llm.v1"); o.SetRequestHeader("X-Api-Key", "alice"); }));
         using var bob = new LlmClientWithKey(await Ws.ConnectAsync(gateway.Ws("/llm"), ct, o => { o.AddSubProtocol("llm.v1"); o.SetRequestHeader("X-Api-Key", "bob"); }));

@@ -88,7 +88,7 @@ public sealed class LlmChatClientAdapterTests
 
     private static Task<TestGateway> StartAsync(FakeChatClient chat, Action<LlmRouteBuilder>? route = null)
         => StartGatewayAsync(
-            o => o.Providers["mai"] = new LlmProviderOptions { Type = LlmAdapterNames.ChatClient },
+            o => o.Providers["mai"] = new LlmProviderConfig { Type = LlmAdapterNames.ChatClient },
             route,
             services => services.AddKeyedSingleton<IChatClient>("mai", chat));
 

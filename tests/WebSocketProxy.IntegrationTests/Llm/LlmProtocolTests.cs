@@ -268,7 +268,7 @@ public sealed class LlmProtocolTests
     public async Task Map_UnknownAdapterAndProvider_ThrowsWithEveryError()
     {
         var act = () => StartGatewayAsync(
-            o => o.Providers["x"] = new LlmProviderOptions { Type = "nope", BaseUrl = "ftp://x" },
+            o => o.Providers["x"] = new LlmProviderConfig { Type = "nope", BaseUrl = "ftp://x" },
             r => r.UseProviders("x", "missing"));
 
         var ex = (await act.Should().ThrowAsync<OptionsValidationException>()).Which;

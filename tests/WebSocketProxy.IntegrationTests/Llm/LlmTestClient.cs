@@ -22,7 +22,7 @@ public sealed class LlmTestClient : IDisposable
 
     /// <summary>Adds an OpenAI-compatible provider pointing at the loopback upstream.</summary>
     public static void AddProvider(LlmOptions options, string name, string baseUrl, string type = LlmAdapterNames.OpenAIChat, params string[] models)
-        => options.Providers[name] = new LlmProviderOptions { Type = type, BaseUrl = baseUrl, ApiKey = "sk-" + name, Models = models };
+        => options.Providers[name] = new LlmProviderConfig { Type = type, BaseUrl = baseUrl, ApiKey = "sk-" + name, Models = models };
 
     public static async Task<LlmTestClient> ConnectAsync(TestGateway gateway, CancellationToken cancellationToken)
     {

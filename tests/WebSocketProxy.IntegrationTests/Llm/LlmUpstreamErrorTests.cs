@@ -113,7 +113,7 @@ public sealed class LlmUpstreamErrorTests
     {
         var ct = Ws.Timeout();
         await using var upstream = await LoopbackUpstream.StartAsync(context => Task.Delay(Timeout.Infinite, context.RequestAborted));
-        await using var gateway = await StartGatewayAsync(o => o.Providers["slow"] = new LlmProviderOptions { BaseUrl = upstream.BaseUrl + "/v1", Timeout = TimeSpan.FromMilliseconds(300) });
+        await using var gateway = await StartGatewayAsync(o => o.Providers["slow"] = new LlmProviderConfig { BaseUrl = upstream.BaseUrl + "/v1", Timeout = TimeSpan.FromMilliseconds(300) });
         using var client = await ConnectAsync(gateway, ct);
 
         await client.SendAsync(Request("r1"), ct);

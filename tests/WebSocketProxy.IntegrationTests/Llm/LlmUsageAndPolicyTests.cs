@@ -59,7 +59,7 @@ public sealed class LlmUsageAndPolicyTests
             o =>
             {
                 AddProvider(o, "openai", upstream.BaseUrl + "/v1");
-                o.Routes["chat"] = new LlmRouteOptions
+                o.Routes["chat"] = new LlmRouteConfig
                 {
                     SystemPrompt = "You are the sample assistant.",
                     Templates = new Dictionary<string, string> { ["translate"] = "Translate to {{lang}}: {{text}}" },
@@ -106,7 +106,7 @@ public sealed class LlmUsageAndPolicyTests
     {
         var ct = Ws.Timeout();
         await using var gateway = await TestGateway.StartAsync(
-            o => o.Llm.Providers["echo"] = new LlmProviderOptions { Type = "echo" },
+            o => o.Llm.Providers["echo"] = new LlmProviderConfig { Type = "echo" },
             services => services.AddWebSocketProxy().AddLlmStreamAdapter<EchoAdapter>("echo"),
             app => Microsoft.AspNetCore.Builder.LlmEndpointRouteBuilderExtensions.MapLlmWebSocket(app, "/llm", _ => { }));
         using var client = await ConnectAsync(gateway, ct);

@@ -39,7 +39,7 @@ public sealed class MessageValidationTests
         await using var backend = await TestBackend.StartAsync(CountingBackend.Create(counter, echo: true));
         await using var gateway = await TestGateway.StartAsync(backend.WsUri(), route: r => r with
         {
-            MessageValidation = new MessageValidationConfig { JsonSchema = Schema, OnInvalid = MessageValidationAction.DropWithNotice },
+            MessageValidation = new MessageValidationConfig { JsonSchema = Schema, OnInvalid = ViolationAction.DropWithNotice },
         });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 

@@ -42,7 +42,7 @@ public sealed class ConnectionLimitTests
         await using var gateway = await StartAsync(
             backend,
             r => r with { RateLimiterPolicy = ConnectionRateLimitPolicies.PerIp },
-            s => s.AddWebSocketProxyConnectionLimits(o => o.PerIpPermitLimit = 3),
+            s => s.AddWebSocketProxy().AddHandshakeRateLimiterPolicies(o => o.PerIpPermitLimit = 3),
             useRateLimiter: true);
 
         var statuses = new List<int>();
@@ -73,7 +73,7 @@ public sealed class ConnectionLimitTests
         await using var gateway = await StartAsync(
             backend,
             r => r with { RateLimiterPolicy = ConnectionRateLimitPolicies.PerUser, AuthorizationPolicy = "default" },
-            s => s.AddWebSocketProxyConnectionLimits(o => o.PerUserPermitLimit = 2),
+            s => s.AddWebSocketProxy().AddHandshakeRateLimiterPolicies(o => o.PerUserPermitLimit = 2),
             useRateLimiter: true);
 
         for (var i = 0; i < 2; i++)

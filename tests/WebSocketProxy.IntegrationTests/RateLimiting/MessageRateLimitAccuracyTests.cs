@@ -29,7 +29,7 @@ public sealed class MessageRateLimitAccuracyTests
         var ct = Ws.Timeout(60);
         var counter = new CountingBackend();
         await using var backend = await TestBackend.StartAsync(CountingBackend.Create(counter, echo: false));
-        await using var gateway = await StartAsync(backend, new MessageRateLimitConfig { PermitsPerSecond = Rate, OnExceeded = RateLimitAction.Drop });
+        await using var gateway = await StartAsync(backend, new MessageRateLimitConfig { PermitsPerSecond = Rate, OnExceeded = ViolationAction.Drop });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 
         // 1,000 messages paced evenly over 3 s (one every 3 ms on average).
@@ -66,7 +66,7 @@ public sealed class MessageRateLimitAccuracyTests
         var ct = Ws.Timeout(60);
         var counter = new CountingBackend();
         await using var backend = await TestBackend.StartAsync(CountingBackend.Create(counter, echo: false));
-        await using var gateway = await StartAsync(backend, new MessageRateLimitConfig { PermitsPerSecond = Rate, Burst = Burst, OnExceeded = RateLimitAction.Delay });
+        await using var gateway = await StartAsync(backend, new MessageRateLimitConfig { PermitsPerSecond = Rate, Burst = Burst, OnExceeded = ViolationAction.Delay });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 
         var started = TimeProvider.System.GetTimestamp();

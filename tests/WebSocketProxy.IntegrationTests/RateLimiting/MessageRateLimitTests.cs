@@ -32,7 +32,7 @@ public sealed class MessageRateLimitTests
         var ct = Ws.Timeout();
         var counter = new CountingBackend();
         await using var backend = await TestBackend.StartAsync(CountingBackend.Create(counter, echo: false));
-        await using var gateway = await StartAsync(backend, r => r with { MessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 1, Burst = 5, OnExceeded = RateLimitAction.Close } });
+        await using var gateway = await StartAsync(backend, r => r with { MessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 1, Burst = 5, OnExceeded = ViolationAction.Close } });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 
         for (var i = 0; i < 20 && client.State == WebSocketState.Open; i++)
@@ -65,7 +65,7 @@ public sealed class MessageRateLimitTests
         await using var backend = await TestBackend.StartAsync(CountingBackend.Create(counter, echo: false));
         await using var gateway = await StartAsync(backend, r => r with
         {
-            MessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 0.5, Burst = 1, OnExceeded = RateLimitAction.Drop, SendNotice = true },
+            MessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 0.5, Burst = 1, OnExceeded = ViolationAction.Drop, SendNotice = true },
         });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 
@@ -89,7 +89,7 @@ public sealed class MessageRateLimitTests
         await using var gateway = await StartAsync(backend, r => r with
         {
             AuthorizationPolicy = "default",
-            UserMessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 0.5, Burst = 4, OnExceeded = RateLimitAction.Drop },
+            UserMessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 0.5, Burst = 4, OnExceeded = ViolationAction.Drop },
         });
         using var first = await Ws.ConnectAsync(gateway.Ws("/ws"), ct, TestAuth.ApiKey(TestAuth.AliceKey));
         using var second = await Ws.ConnectAsync(gateway.Ws("/ws"), ct, TestAuth.ApiKey(TestAuth.AliceKey));
@@ -120,7 +120,7 @@ public sealed class MessageRateLimitTests
         await using var backend = await TestBackend.StartAsync(CountingBackend.Create(counter, echo: false));
         await using var gateway = await StartAsync(backend, r => r with
         {
-            MessageRateLimit = new MessageRateLimitConfig { BytesPerSecond = 100, BytesBurst = 1000, OnExceeded = RateLimitAction.Close },
+            MessageRateLimit = new MessageRateLimitConfig { BytesPerSecond = 100, BytesBurst = 1000, OnExceeded = ViolationAction.Close },
         });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 
@@ -158,7 +158,7 @@ public sealed class MessageRateLimitTests
         }));
         await using var gateway = await StartAsync(backend, r => r with
         {
-            MessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 1, Burst = 3, OnExceeded = RateLimitAction.Close, Direction = MessageRateLimitDirection.BackendToClient },
+            MessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 1, Burst = 3, OnExceeded = ViolationAction.Close, Direction = MessageDirection.BackendToClient },
         });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 

@@ -8,8 +8,8 @@ namespace WebSocketProxy.Tests.Backends;
 
 public sealed class BackendHealthTests
 {
-    private static readonly BackendConnectResult Unreachable = BackendConnectResult.Failure(502, BackendErrorTypes.Unreachable, null);
-    private static readonly BackendConnectResult Refused = BackendConnectResult.Failure(403, BackendErrorTypes.Refused, null);
+    private static readonly BackendConnectResult Unreachable = BackendConnectResult.Failure(502, RejectionReasons.BackendUnreachable, null);
+    private static readonly BackendConnectResult Refused = BackendConnectResult.Failure(403, RejectionReasons.BackendRefused, null);
 
     [Fact]
     public void ReportProbe_Unknown_HealthyAfterFirstSuccess()
@@ -44,7 +44,7 @@ public sealed class BackendHealthTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var health = new BackendHealth();
-        var options = new PassiveHealthOptions(new PassiveHealthConfig { MinimumThroughput = 3, FailureRatio = 0.5, BreakDuration = TimeSpan.FromSeconds(10) });
+        var options = new PassiveHealthSettings(new PassiveHealthConfig { MinimumThroughput = 3, FailureRatio = 0.5, BreakDuration = TimeSpan.FromSeconds(10) });
         var breaker = health.GetBreaker(options, time)!;
 
         for (var i = 0; i < 3; i++)
@@ -63,7 +63,7 @@ public sealed class BackendHealthTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var health = new BackendHealth();
-        var breaker = health.GetBreaker(new PassiveHealthOptions(new PassiveHealthConfig { MinimumThroughput = 2 }), time)!;
+        var breaker = health.GetBreaker(new PassiveHealthSettings(new PassiveHealthConfig { MinimumThroughput = 2 }), time)!;
 
         for (var i = 0; i < 10; i++)
         {
@@ -78,7 +78,7 @@ public sealed class BackendHealthTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var health = new BackendHealth();
-        health.GetBreaker(new PassiveHealthOptions(new PassiveHealthConfig { MinimumThroughput = 2 }), time);
+        health.GetBreaker(new PassiveHealthSettings(new PassiveHealthConfig { MinimumThroughput = 2 }), time);
 
         health.ReportAbnormalClose();
         health.ReportAbnormalClose();
@@ -89,16 +89,16 @@ public sealed class BackendHealthTests
     [Fact]
     public void GetBreaker_PassiveDisabled_ReturnsNull()
     {
-        new BackendHealth().GetBreaker(new PassiveHealthOptions(new PassiveHealthConfig { Enabled = false }), TimeProvider.System).Should().BeNull();
+        new BackendHealth().GetBreaker(new PassiveHealthSettings(new PassiveHealthConfig { Enabled = false }), TimeProvider.System).Should().BeNull();
     }
 
     [Fact]
     public void GetBreaker_SameOptions_SameBreaker_ChangedOptions_NewBreaker()
     {
         var health = new BackendHealth();
-        var a = health.GetBreaker(new PassiveHealthOptions(null), TimeProvider.System);
-        var b = health.GetBreaker(new PassiveHealthOptions(null), TimeProvider.System);
-        var c = health.GetBreaker(new PassiveHealthOptions(new PassiveHealthConfig { MinimumThroughput = 9 }), TimeProvider.System);
+        var a = health.GetBreaker(new PassiveHealthSettings(null), TimeProvider.System);
+        var b = health.GetBreaker(new PassiveHealthSettings(null), TimeProvider.System);
+        var c = health.GetBreaker(new PassiveHealthSettings(new PassiveHealthConfig { MinimumThroughput = 9 }), TimeProvider.System);
 
         b.Should().BeSameAs(a);
         c.Should().NotBeSameAs(a);
@@ -107,7 +107,7 @@ public sealed class BackendHealthTests
     [Fact]
     public void TryAcquireSlot_StopsAtTheLimit()
     {
-        var backend = new Backend("b", new Uri("ws://10.0.0.1/ws"));
+        var backend = new BackendState("b", new Uri("ws://10.0.0.1/ws"));
 
         backend.TryAcquireSlot(2).Should().BeTrue();
         backend.TryAcquireSlot(2).Should().BeTrue();

@@ -9,23 +9,23 @@ namespace WebSocketProxy.Tests.Backends;
 /// <summary>Builds clusters and connection contexts for policy and selector unit tests.</summary>
 internal static class BackendTestContext
 {
-    private static readonly ProxyRoute Route = new("r", new RouteConfig { Path = "/ws/{room}", Cluster = "c" }, RoutePatternFactory.Parse("/ws/{room}"), []);
+    private static readonly RouteModel Route = new("r", new RouteConfig { Path = "/ws/{room}", Cluster = "c" }, RoutePatternFactory.Parse("/ws/{room}"), []);
 
-    public static List<Backend> Backends(int count, string prefix = "b")
+    public static List<BackendState> Backends(int count, string prefix = "b")
     {
-        var list = new List<Backend>(count);
+        var list = new List<BackendState>(count);
         for (var i = 0; i < count; i++)
         {
-            list.Add(new Backend($"{prefix}{i}", new Uri($"ws://10.0.0.{i + 1}:8080/ws")));
+            list.Add(new BackendState($"{prefix}{i}", new Uri($"ws://10.0.0.{i + 1}:8080/ws")));
         }
 
         return list;
     }
 
-    public static ProxyCluster Cluster(IReadOnlyList<Backend> backends, ILoadBalancingPolicy policy, ClusterConfig? config = null)
+    public static ClusterModel Cluster(IReadOnlyList<BackendState> backends, ILoadBalancingPolicy policy, ClusterConfig? config = null)
         => new("c", config ?? new ClusterConfig(), backends, new ConfigBackendResolver(), policy);
 
-    public static ProxyConnectionContext Connection(ProxyCluster cluster, Action<HttpContext>? configure = null)
+    public static ProxyConnectionContext Connection(ClusterModel cluster, Action<HttpContext>? configure = null)
     {
         var http = new DefaultHttpContext();
         configure?.Invoke(http);

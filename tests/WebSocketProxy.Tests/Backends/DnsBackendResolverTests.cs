@@ -27,7 +27,7 @@ public sealed class DnsBackendResolverTests
 
     private static global::WebSocketProxy.Forwarding.ProxyConnectionContext Connection()
     {
-        var backends = new List<Backend> { new("chat", new Uri("ws://chat.internal:8080/ws")), new("fixed", new Uri("ws://10.9.9.9:8080/ws")) };
+        var backends = new List<BackendState> { new("chat", new Uri("ws://chat.internal:8080/ws")), new("fixed", new Uri("ws://10.9.9.9:8080/ws")) };
         var cluster = BackendTestContext.Cluster(backends, new RoundRobinPolicy(), new ClusterConfig { ResolverRefreshInterval = TimeSpan.FromSeconds(30) });
         return BackendTestContext.Connection(cluster);
     }

@@ -42,7 +42,7 @@ public sealed class LoadBalancingPolicyTests
         policy.Name.Should().Be(name);
         var backends = BackendTestContext.Backends(4);
         var cluster = BackendTestContext.Cluster(backends, policy, new ClusterConfig { HashKey = "header:X-User" });
-        var counts = new Dictionary<Backend, int>();
+        var counts = new Dictionary<BackendState, int>();
         for (var i = 0; i < 10_000; i++)
         {
             var connection = BackendTestContext.Connection(cluster, h => h.Request.Headers["X-User"] = $"user-{i}");
@@ -182,7 +182,7 @@ public sealed class LoadBalancingPolicyTests
         http.Connection.RemoteIpAddress = IPAddress.Parse($"10.1.{key.Length}.{int.Parse(key.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
-    private static void Hold(Backend backend, int sessions)
+    private static void Hold(BackendState backend, int sessions)
     {
         for (var i = 0; i < sessions; i++)
         {

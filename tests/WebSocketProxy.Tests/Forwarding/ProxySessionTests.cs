@@ -25,8 +25,8 @@ public sealed class ProxySessionTests
     {
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var routeConfig = route ?? new RouteConfig { Path = "/ws", Cluster = "c" };
-        var proxyRoute = new ProxyRoute("r", routeConfig, RoutePatternFactory.Parse("/ws"), []);
-        var cluster = new ProxyCluster("c", new ClusterConfig(), [new Backend("b", new Uri("ws://backend/ws"))], new ConfigBackendResolver(), new RoundRobinPolicy());
+        var proxyRoute = new RouteModel("r", routeConfig, RoutePatternFactory.Parse("/ws"), []);
+        var cluster = new ClusterModel("c", new ClusterConfig(), [new BackendState("b", new Uri("ws://backend/ws"))], new ConfigBackendResolver(), new RoundRobinPolicy());
         var connection = new ProxyConnectionContext(new DefaultHttpContext(), proxyRoute, cluster);
         var clientLeg = new WebSocketPair();   // Client = the browser, Server = the proxy's client leg
         var backendLeg = new WebSocketPair();  // Client = the proxy's backend leg, Server = the backend

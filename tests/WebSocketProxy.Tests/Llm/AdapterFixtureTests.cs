@@ -230,7 +230,7 @@ public sealed class AdapterFixtureTests
         var request = new LlmRequest
         {
             ProviderName = "p",
-            Provider = new LlmProviderOptions { Type = type, BaseUrl = baseUrl, ApiKey = "sk-test" },
+            Provider = new LlmProviderConfig { Type = type, BaseUrl = baseUrl, ApiKey = "sk-test" },
             Model = "m",
             Messages = messages,
             MaxTokens = 100,

@@ -34,7 +34,7 @@ public sealed class LlmOptionsBindingTests
 
         var llm = services.GetRequiredService<IOptions<WebSocketProxyOptions>>().Value.Llm;
 
-        llm.Providers["OPENAI"].Should().BeEquivalentTo(new LlmProviderOptions { Type = "openai", ApiKey = "sk-1", Models = ["gpt-4o-mini"], Timeout = TimeSpan.FromSeconds(30) });
+        llm.Providers["OPENAI"].Should().BeEquivalentTo(new LlmProviderConfig { Type = "openai", ApiKey = "sk-1", Models = ["gpt-4o-mini"], Timeout = TimeSpan.FromSeconds(30) });
         var route = llm.Routes["chat"];
         route.Targets.Should().Equal("openai", "local/llama3.2");
         route.AllowedModels.Should().Equal("gpt-4o-mini");

@@ -55,7 +55,7 @@ public sealed class LlmPolicyTests
     [Fact]
     public void Apply_SystemPromptAndTemplate_MessagesBuilt()
     {
-        var route = new LlmRouteOptions
+        var route = new LlmRouteConfig
         {
             SystemPrompt = "You are terse.",
             Templates = new Dictionary<string, string> { ["summarise"] = "Summarise in {{ words }} words: {{text}}" },
@@ -74,7 +74,7 @@ public sealed class LlmPolicyTests
     [InlineData("""{"messages":[]}""", "The request has no user or assistant messages (send 'messages' or a 'template').")]
     public void Apply_PolicyViolations_Refused(string json, string reason)
     {
-        var route = new LlmRouteOptions
+        var route = new LlmRouteConfig
         {
             Templates = new Dictionary<string, string> { ["t"] = "{{x}}" },
             MaxTokensCap = 100,
@@ -87,7 +87,7 @@ public sealed class LlmPolicyTests
     [Fact]
     public void Apply_ModelNotAllowed_Refused()
     {
-        var route = new LlmRouteOptions { AllowedModels = ["small"] };
+        var route = new LlmRouteConfig { AllowedModels = ["small"] };
 
         LlmPromptPolicy.Apply(route, Request(), ["big"]).Error.Should().Be("Model 'big' is not allowed on this route.");
     }
@@ -95,7 +95,7 @@ public sealed class LlmPolicyTests
     [Fact]
     public void Apply_NoMaxTokens_CapUsed()
     {
-        LlmPromptPolicy.Apply(new LlmRouteOptions { MaxTokensCap = 64 }, Request(), ["m"]).MaxTokens.Should().Be(64);
+        LlmPromptPolicy.Apply(new LlmRouteConfig { MaxTokensCap = 64 }, Request(), ["m"]).MaxTokens.Should().Be(64);
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class LlmPolicyTests
     public void Budgets_TokensPerMinute_ReservesRefusesAndReconciles()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        using var budgets = Budgets(new LlmBudgetOptions { TokensPerMinute = 1000 }, time);
+        using var budgets = Budgets(new LlmBudgetConfig { TokensPerMinute = 1000 }, time);
 
         var first = budgets.TryReserve("user:a", 800);
         first.Reservation.Should().NotBeNull();
@@ -134,7 +134,7 @@ public sealed class LlmPolicyTests
     public void Budgets_TokensPerDay_QuotaExceededUntilUtcMidnight()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 22, 0, 0, TimeSpan.Zero));
-        using var budgets = Budgets(new LlmBudgetOptions { TokensPerDay = 500 }, time);
+        using var budgets = Budgets(new LlmBudgetConfig { TokensPerDay = 500 }, time);
 
         budgets.TryReserve("user:a", 500).Reservation!.Reconcile(600);
         var refused = budgets.TryReserve("user:a", 1);
@@ -149,7 +149,7 @@ public sealed class LlmPolicyTests
     public void Budgets_RequestsPerMinute_Refused()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        using var budgets = Budgets(new LlmBudgetOptions { RequestsPerMinute = 2 }, time);
+        using var budgets = Budgets(new LlmBudgetConfig { RequestsPerMinute = 2 }, time);
 
         budgets.TryReserve("k", 10).Reservation.Should().NotBeNull();
         budgets.TryReserve("k", 10).Reservation.Should().NotBeNull();
@@ -169,7 +169,7 @@ public sealed class LlmPolicyTests
         LlmUsageRecorder.Cost(options, "other", new LlmUsage { InputTokens = 1 }).Should().BeNull();
     }
 
-    private static LlmBudgets Budgets(LlmBudgetOptions budget, TimeProvider time)
+    private static LlmBudgets Budgets(LlmBudgetConfig budget, TimeProvider time)
     {
         var options = new WebSocketProxyOptions();
         options.Llm.Budgets = budget;

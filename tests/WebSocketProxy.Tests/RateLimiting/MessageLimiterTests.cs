@@ -7,14 +7,14 @@ namespace WebSocketProxy.Tests.RateLimiting;
 
 public sealed class MessageLimiterTests
 {
-    private static MessageLimitRule Rule(FakeTimeProvider time, RateLimitAction action, double? perSecond = 1, int? burst = 1, long? bytesPerSecond = null, long? bytesBurst = null, bool notice = false)
+    private static MessageLimitRule Rule(FakeTimeProvider time, ViolationAction action, double? perSecond = 1, int? burst = 1, long? bytesPerSecond = null, long? bytesBurst = null, bool notice = false)
         => MessageLimitRule.Create(new MessageRateLimitConfig { PermitsPerSecond = perSecond, Burst = burst, BytesPerSecond = bytesPerSecond, BytesBurst = bytesBurst, OnExceeded = action, SendNotice = notice }, time);
 
     [Fact]
     public async Task Delay_WaitsUntilAPermitReturns()
     {
         var time = new FakeTimeProvider();
-        var limiter = new MessageLimiter(Rule(time, RateLimitAction.Delay), null, time);
+        var limiter = new MessageLimiter(Rule(time, ViolationAction.Delay), null, time);
 
         (await limiter.AcquireAsync(messageStart: true, 10, CancellationToken.None)).Should().Be(RateLimitVerdict.Allowed);
         var waiting = limiter.AcquireAsync(messageStart: true, 10, CancellationToken.None).AsTask();
@@ -29,7 +29,7 @@ public sealed class MessageLimiterTests
     public async Task Drop_WholeMessagesOnly_LaterFramesOfAForwardedMessageAreCharged()
     {
         var time = new FakeTimeProvider();
-        var limiter = new MessageLimiter(Rule(time, RateLimitAction.Drop, perSecond: null, burst: null, bytesPerSecond: 100, bytesBurst: 100, notice: true), null, time);
+        var limiter = new MessageLimiter(Rule(time, ViolationAction.Drop, perSecond: null, burst: null, bytesPerSecond: 100, bytesBurst: 100, notice: true), null, time);
 
         (await limiter.AcquireAsync(messageStart: true, 80, CancellationToken.None)).Should().Be(RateLimitVerdict.Allowed);
         (await limiter.AcquireAsync(messageStart: false, 80, CancellationToken.None)).Should().Be(RateLimitVerdict.Allowed, "a half-forwarded message cannot be dropped");
@@ -40,8 +40,8 @@ public sealed class MessageLimiterTests
     public async Task UserRuleExceeded_ConnectionPermitRefunded()
     {
         var time = new FakeTimeProvider();
-        var connection = Rule(time, RateLimitAction.Drop, perSecond: 1, burst: 2);
-        var user = Rule(time, RateLimitAction.Close, perSecond: 1, burst: 1);
+        var connection = Rule(time, ViolationAction.Drop, perSecond: 1, burst: 2);
+        var user = Rule(time, ViolationAction.Close, perSecond: 1, burst: 1);
         var limiter = new MessageLimiter(connection, user, time);
 
         (await limiter.AcquireAsync(messageStart: true, 1, CancellationToken.None)).Should().Be(RateLimitVerdict.Allowed);

@@ -14,7 +14,7 @@ public sealed class WebSocketAccessTokenTests
     private static (DefaultHttpContext Context, RouteSecurityPolicy Policy) Handshake(AccessTokenConfig accessToken, string query, string? protocols)
     {
         var config = new RouteConfig { Path = "/ws", Cluster = "c", AccessToken = accessToken };
-        var route = new ProxyRoute("r", config, RoutePatternFactory.Parse("/ws"), []);
+        var route = new RouteModel("r", config, RoutePatternFactory.Parse("/ws"), []);
         var context = new DefaultHttpContext();
         context.Features.Set<IHttpWebSocketFeature>(new UpgradeFeature());
         context.Request.QueryString = new QueryString(query);

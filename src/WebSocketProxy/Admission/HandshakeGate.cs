@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using WebSocketProxy.Model;
+using WebSocketProxy.RateLimiting;
+using WebSocketProxy.Security;
+
+namespace WebSocketProxy.Admission;
+
+/// <summary>
+/// The handshake gate, after authentication and authorization and before any backend is contacted: the Origin check,
+/// removal of browser tokens, concurrent-session limits, the session's message limiters and identity headers.
+/// Context-free: it reads the request and a route's <see cref="AdmissionPolicy"/> and returns an immutable admission,
+/// for proxy routes and LLM routes alike.
+/// </summary>
+internal sealed partial class HandshakeGate
+{
+    private readonly ConnectionConcurrencyLimiter _concurrency;
+    private readonly MessageRateLimiters _messageLimits;
+    private readonly ILogger<HandshakeGate> _logger;
+
+    public HandshakeGate(ConnectionConcurrencyLimiter concurrency, MessageRateLimiters messageLimits, ILogger<HandshakeGate> logger)
+    {
+        _concurrency = concurrency;
+        _messageLimits = messageLimits;
+        _logger = logger;
+    }
+
+    /// <summary>Admits or rejects a handshake. The returned admission must be disposed when the connection ends, admitted or not.</summary>
+    public HandshakeAdmission Admit(HttpContext context, AdmissionPolicy policy)
+    {
+        var security = policy.Security;
+        if (!security.IsOriginAllowed(context.Request))
+        {
+            Log.OriginRejected(_logger, context.TraceIdentifier, policy.RouteId, context.Request.Headers.Origin.ToString());
+            return HandshakeAdmission.Reject(StatusCodes.Status403Forbidden, RejectionReasons.OriginNotAllowed, "The Origin of this request may not open this WebSocket route.", retryAfterSeconds: null);
+        }
+
+        WebSocketAccessToken.Strip(context, security);
+
+        if (!_concurrency.TryAcquire(context, policy.RouteId, policy.ConcurrentConnections, out var leases, out var limit))
+        {
+            Log.ConcurrencyRejected(_logger, context.TraceIdentifier, policy.RouteId, limit!);
+            return HandshakeAdmission.Reject(StatusCodes.Status429TooManyRequests, RejectionReasons.TooManyConnections, $"Too many open connections for this {limit}.", retryAfterSeconds: 1);
+        }
+
+        var limits = _messageLimits.Create(policy.RouteId, policy.MessageRateLimit, policy.UserMessageRateLimit, ClientKeys.User(context));
+        var closeAt = security.CloseOnTokenExpiry ? TokenExpiry.Find(context) : null;
+        return new HandshakeAdmission(leases, limits, IdentityHeaders.Collect(context.User, security), closeAt);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 300, EventName = "OriginRejected", Level = LogLevel.Information, Message = "Request {ConnectionId} on route {Route}: Origin '{Origin}' is not allowed.")]
+        public static partial void OriginRejected(ILogger logger, string connectionId, string route, string origin);
+
+        [LoggerMessage(EventId = 400, EventName = "ConcurrencyRejected", Level = LogLevel.Information, Message = "Request {ConnectionId} on route {Route}: concurrent connection limit per {Limit} reached.")]
+        public static partial void ConcurrencyRejected(ILogger logger, string connectionId, string route, string limit);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http;
+using WebSocketProxy.Model;
+using WebSocketProxy.Security;
+
+namespace WebSocketProxy.Backends;
+
+/// <summary>Connects the backend leg: a <see cref="ClientWebSocket"/> over the cluster's <see cref="HttpMessageInvoker"/> (shared unless the cluster has TLS settings).</summary>
+internal sealed class BackendConnector
+{
+    private readonly BackendHttpInvokers _invokers;
+    private readonly TimeProvider _timeProvider;
+
+    public BackendConnector(BackendHttpInvokers invokers, TimeProvider timeProvider)
+    {
+        _invokers = invokers;
+        _timeProvider = timeProvider;
+    }
+
+    // host: the Host header (and TLS server name) to use instead of the target's authority, for backends connected by IP.
+    public async Task<BackendConnectResult> ConnectAsync(HttpContext context, RouteModel route, ClusterModel cluster, KeyValuePair<string, string>[] identityHeaders, Uri target, string? host, CancellationToken cancellationToken)
+    {
+        var socket = new ClientWebSocket();
+        var options = socket.Options;
+        options.CollectHttpResponseDetails = true;
+        options.KeepAliveInterval = route.KeepAliveInterval;
+        options.KeepAliveTimeout = route.KeepAliveTimeout;
+        foreach (var protocol in context.WebSockets.WebSocketRequestedProtocols)
+        {
+            options.AddSubProtocol(protocol);
+        }
+
+        var settings = cluster.BackendSettings();
+        if (settings.Compression)
+        {
+            options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+        }
+
+        BackendHandshakeHeaders.Apply(context, route.HandshakePolicy(), route.Features.Get<RouteSecurityPolicy>(), identityHeaders, options);
+        if (host is not null)
+        {
+            options.SetRequestHeader("Host", host);
+        }
+
+        using var timeout = new CancellationTokenSource(settings.ConnectTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            await socket.ConnectAsync(target, _invokers.Get(cluster), linked.Token);
+            socket.HttpResponseHeaders = null; // not needed after a successful upgrade: don't hold it for the session's lifetime
+            return BackendConnectResult.Success(socket);
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or IOException)
+        {
+            var status = (int)socket.HttpStatusCode;
+            var headers = socket.HttpResponseHeaders;
+            socket.Dispose();
+            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return BackendConnectResult.Failure(StatusCodes.Status504GatewayTimeout, RejectionReasons.BackendTimeout, ex);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("The client went away during the backend handshake.", ex, cancellationToken);
+            }
+
+            if (status is >= 200 and not 101)
+            {
+                return BackendConnectResult.Failure(status, RejectionReasons.BackendRefused, ex, headers);
+            }
+
+            return status == 101
+                ? BackendConnectResult.Failure(StatusCodes.Status502BadGateway, RejectionReasons.BackendInvalidHandshake, ex)
+                : BackendConnectResult.Failure(StatusCodes.Status502BadGateway, RejectionReasons.BackendUnreachable, ex);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Security;
+
+namespace WebSocketProxy.Backends;
+
+/// <summary>Builds the headers of the backend handshake: the allow-listed request headers, <c>X-Forwarded-*</c> and trace context.</summary>
+/// <remarks>Hop-by-hop and <c>Sec-WebSocket-*</c> headers are never copied: the backend leg negotiates its own.</remarks>
+internal static class BackendHandshakeHeaders
+{
+    public const string XForwardedFor = "X-Forwarded-For";
+    public const string XForwardedProto = "X-Forwarded-Proto";
+    public const string XForwardedHost = "X-Forwarded-Host";
+
+    public static void Apply(HttpContext context, BackendHandshakePolicy policy, RouteSecurityPolicy? security, KeyValuePair<string, string>[] identityHeaders, ClientWebSocketOptions options)
+    {
+        var request = context.Request;
+        foreach (var name in policy.ForwardHeaders)
+        {
+            if (security?.IsIdentityHeader(name) == true)
+            {
+                continue; // a client's copy of an identity header is never believed
+            }
+
+            if (request.Headers.TryGetValue(name, out var values) && !StringValues.IsNullOrEmpty(values))
+            {
+                var separator = string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
+                options.SetRequestHeader(name, values.Count == 1 ? values[0] : string.Join(separator, values.ToArray()));
+            }
+        }
+
+        if (policy.XForwarded != ForwardedHeadersMode.Off)
+        {
+            var append = policy.XForwarded == ForwardedHeadersMode.Append;
+            var remote = context.Connection.RemoteIpAddress;
+            var forValue = remote is null ? "unknown" : (remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote).ToString();
+            SetForwarded(options, request.Headers, XForwardedFor, forValue, append);
+            SetForwarded(options, request.Headers, XForwardedProto, request.Scheme, append);
+            if (request.Host.HasValue)
+            {
+                SetForwarded(options, request.Headers, XForwardedHost, request.Host.Value, append);
+            }
+        }
+
+        ApplyTraceContext(request, options);
+        foreach (var (name, value) in identityHeaders)
+        {
+            options.SetRequestHeader(name, value);
+        }
+    }
+
+    private static void SetForwarded(ClientWebSocketOptions options, IHeaderDictionary headers, string name, string value, bool append)
+    {
+        if (append && headers.TryGetValue(name, out var existing) && !StringValues.IsNullOrEmpty(existing))
+        {
+            value = string.Join(", ", existing.ToArray()) + ", " + value;
+        }
+
+        options.SetRequestHeader(name, value);
+    }
+
+    private static void ApplyTraceContext(HttpRequest request, ClientWebSocketOptions options)
+    {
+        var activity = Activity.Current;
+        if (activity is not null && activity.IdFormat == ActivityIdFormat.W3C)
+        {
+            DistributedContextPropagator.Current.Inject(activity, options, static (carrier, name, value) =>
+            {
+                if (carrier is ClientWebSocketOptions target && value is not null)
+                {
+                    target.SetRequestHeader(name, value);
+                }
+            });
+            return;
+        }
+
+        // No activity of our own: pass the caller's trace context through unchanged.
+        if (request.Headers.TryGetValue("traceparent", out var traceParent) && traceParent.Count == 1)
+        {
+            options.SetRequestHeader("traceparent", traceParent[0]);
+            if (request.Headers.TryGetValue("tracestate", out var traceState) && traceState.Count == 1)
+            {
+                options.SetRequestHeader("tracestate", traceState[0]);
+            }
+        }
+    }
+}

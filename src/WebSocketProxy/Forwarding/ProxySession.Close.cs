@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using WebSocketProxy.Configuration;
+
+namespace WebSocketProxy.Forwarding;
+
+/// <summary>The close choreography: how the end of one pump reaches both legs, so every end delivers a meaningful close code.</summary>
+internal sealed partial class ProxySession
+{
+    private async Task PumpAsync(SessionLeg source, SessionLeg destination, MessageDirection direction)
+    {
+        PumpOutcome outcome;
+        try
+        {
+            outcome = _pipeline.IsEmpty && _limits?.SendsNotices != true
+                ? await StreamAsync(source, destination, direction)
+                : await AssembleAsync(source, destination, direction);
+        }
+        catch (Exception ex)
+        {
+            Log.PumpFailed(_logger, Connection.ConnectionId, direction, ex);
+            outcome = PumpOutcome.Violation(WebSocketCloseStatus.InternalServerError, "Internal error");
+        }
+
+        if (direction == MessageDirection.BackendToClient && _clientTransport is CoalescingStream gathered && outcome.Kind != PumpOutcomeKind.DestinationFailed)
+        {
+            try
+            {
+                await gathered.FlushGatheredAsync();
+            }
+            catch (Exception ex) when (IsSocketFailure(ex))
+            {
+                outcome = PumpOutcome.DestinationFailed(ex);
+            }
+        }
+
+        await FinishAsync(source, destination, direction, outcome);
+    }
+
+    /// <summary>Delivers the end of one pump to both legs.</summary>
+    private async Task FinishAsync(SessionLeg source, SessionLeg destination, MessageDirection direction, PumpOutcome outcome)
+    {
+        var fromClient = direction == MessageDirection.ClientToBackend;
+        switch (outcome.Kind)
+        {
+            case PumpOutcomeKind.SourceClosed:
+                // Forward the close as received; the other pump forwards the reply, completing both handshakes.
+                await destination.TryCloseOutputAsync(outcome.Status ?? WebSocketCloseStatus.Empty, outcome.Reason, _closeTimeout, _timeProvider);
+                break;
+
+            case PumpOutcomeKind.SourceFailed:
+                if (Volatile.Read(ref _closing) == 0)
+                {
+                    Log.LegFailed(_logger, Connection.ConnectionId, source.Name, outcome.Error);
+                    if (!fromClient)
+                    {
+                        Connection.Backend?.Health.ReportAbnormalClose(); // passive health: the backend vanished
+                    }
+                }
+
+                await destination.TryCloseOutputAsync(
+                    fromClient ? WebSocketCloseStatus.EndpointUnavailable : BadGateway,
+                    fromClient ? "Client went away" : "Backend went away",
+                    _closeTimeout,
+                    _timeProvider);
+                if (fromClient && _clientTransport is not null && outcome.Error is WebSocketException { WebSocketErrorCode: WebSocketError.Faulted })
+                {
+                    // The socket itself told the client why (1002 protocol error, 1007 invalid UTF-8):
+                    // linger until the client hangs up, so that close frame is not destroyed by a TCP reset.
+                    await LingerAsync(_clientTransport is CoalescingStream coalescing ? coalescing.Inner : _clientTransport);
+                }
+
+                source.Socket.Abort();
+                break;
+
+            case PumpOutcomeKind.DestinationFailed:
+                if (destination.CloseSent)
+                {
+                    // Not a failure of the peer: this send lost the race with a close frame the proxy had already
+                    // sent on that leg (a size violation, a drain). Aborting would reset the connection and
+                    // destroy that close frame; read the source until its own close instead.
+                    await DrainUntilCloseAsync(source.Socket);
+                    break;
+                }
+
+                if (Volatile.Read(ref _closing) == 0)
+                {
+                    Log.LegFailed(_logger, Connection.ConnectionId, destination.Name, outcome.Error);
+                    if (fromClient)
+                    {
+                        Connection.Backend?.Health.ReportAbnormalClose(); // passive health: the backend vanished
+                    }
+                }
+
+                destination.Socket.Abort();
+                await source.TryCloseOutputAsync(
+                    fromClient ? BadGateway : WebSocketCloseStatus.EndpointUnavailable,
+                    fromClient ? "Backend went away" : "Client went away",
+                    _closeTimeout,
+                    _timeProvider);
+                break;
+
+            case PumpOutcomeKind.Violation:
+                Log.Violation(_logger, Connection.ConnectionId, source.Name, (int)outcome.Status!.Value, outcome.Reason);
+                Volatile.Write(ref _closing, 1);
+                var toSource = source.TryCloseOutputAsync(outcome.Status.Value, outcome.Reason, _closeTimeout, _timeProvider);
+                var toDestination = destination.TryCloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "Peer closed", _closeTimeout, _timeProvider);
+                await Task.WhenAll(toSource, toDestination);
+                await DrainUntilCloseAsync(source.Socket);
+                break;
+        }
+    }
+
+    /// <summary>Reads and discards what the peer still sends until its close frame arrives, completing the close handshake.</summary>
+    private async Task DrainUntilCloseAsync(WebSocket socket)
+    {
+        // A full-size buffer: the rest of an oversized (possibly compressed) message is inflated and discarded
+        // here, and small reads would make a compression bomb's remainder outlast the close timeout.
+        var buffer = ArrayPool<byte>.Shared.Rent(_bufferSize);
+        using var timeout = new CancellationTokenSource(_closeTimeout, _timeProvider);
+        try
+        {
+            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                var result = await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (IsSocketFailure(ex))
+        {
+            // Gone before answering: the close frame was sent, that is all that can be done.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads and discards from a raw transport until the peer closes it, for at most one second or the close timeout.</summary>
+    private async Task LingerAsync(Stream transport)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1024);
+        var linger = _closeTimeout < TimeSpan.FromSeconds(1) ? _closeTimeout : TimeSpan.FromSeconds(1);
+        using var timeout = new CancellationTokenSource(linger, _timeProvider);
+        try
+        {
+            while (await transport.ReadAsync(buffer.AsMemory(), timeout.Token) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Gone, or lingered long enough.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool IsSocketFailure(Exception ex)
+        => ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 110, EventName = "LegFailed", Level = LogLevel.Debug, Message = "Session {ConnectionId}: the {Leg} leg ended without a close handshake.")]
+        public static partial void LegFailed(ILogger logger, string connectionId, string leg, Exception? exception);
+
+        [LoggerMessage(EventId = 111, EventName = "SessionViolation", Level = LogLevel.Information, Message = "Session {ConnectionId}: closing the {Leg} leg with {CloseStatus} ({Reason}).")]
+        public static partial void Violation(ILogger logger, string connectionId, string leg, int closeStatus, string? reason);
+
+        [LoggerMessage(EventId = 112, EventName = "IdleTimeout", Level = LogLevel.Information, Message = "Session {ConnectionId}: no message for {IdleTimeout}; closing both legs.")]
+        public static partial void IdleTimeout(ILogger logger, string connectionId, TimeSpan idleTimeout);
+
+        [LoggerMessage(EventId = 113, EventName = "CloseTimedOut", Level = LogLevel.Debug, Message = "Session {ConnectionId}: a peer did not complete the close handshake in time; aborting.")]
+        public static partial void CloseTimedOut(ILogger logger, string connectionId);
+
+        [LoggerMessage(EventId = 114, EventName = "PumpFailed", Level = LogLevel.Error, Message = "Session {ConnectionId}: the {Direction} pump failed.")]
+        public static partial void PumpFailed(ILogger logger, string connectionId, MessageDirection direction, Exception exception);
+
+        [LoggerMessage(EventId = 301, EventName = "TokenExpired", Level = LogLevel.Information, Message = "Session {ConnectionId} on route {Route}: the client's token expired; closing with 1008.")]
+        public static partial void TokenExpired(ILogger logger, string connectionId, string route);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+
+namespace WebSocketProxy.Model;
+
+/// <summary>Every live session of this process, through its control surface: for drains, operators and counts.</summary>
+internal sealed class SessionRegistry
+{
+    private readonly ConcurrentDictionary<ISessionControl, Task> _sessions = new();
+    private volatile bool _draining;
+
+    /// <summary>Gets the number of live sessions.</summary>
+    public int Count => _sessions.Count;
+
+    /// <summary>Gets whether the host is shutting down: new upgrades are refused with 503.</summary>
+    public bool IsDraining => _draining;
+
+    public void Add(ISessionControl session, Task running) => _sessions[session] = running;
+
+    public void Remove(ISessionControl session) => _sessions.TryRemove(session, out _);
+
+    public ICollection<ISessionControl> Snapshot() => _sessions.Keys;
+
+    /// <summary>Refuses new sessions, closes every live one with 1001 on both legs, waits up to <paramref name="timeout"/>, then aborts the rest.</summary>
+    public async Task DrainAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        _draining = true;
+        var running = new List<Task>(_sessions.Count);
+        foreach (var (session, task) in _sessions)
+        {
+            session.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseStatus.EndpointUnavailable, "Proxy shutting down");
+            running.Add(task);
+        }
+
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(timeout, timeProvider, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            foreach (var session in _sessions.Keys)
+            {
+                session.Abort();
+            }
+        }
+    }
+}
