@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Model;
 using WebSocketProxy.RateLimiting;
 using WebSocketProxy.Security;
@@ -50,10 +51,10 @@ internal sealed partial class HandshakeGate
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 300, EventName = "OriginRejected", Level = LogLevel.Information, Message = "Request {ConnectionId} on route {Route}: Origin '{Origin}' is not allowed.")]
+        [LoggerMessage(EventId = EventIds.OriginRejected, EventName = nameof(EventIds.OriginRejected), Level = LogLevel.Information, Message = "Request {ConnectionId} on route {Route}: Origin '{Origin}' is not allowed.")]
         public static partial void OriginRejected(ILogger logger, string connectionId, string route, string origin);
 
-        [LoggerMessage(EventId = 400, EventName = "ConcurrencyRejected", Level = LogLevel.Information, Message = "Request {ConnectionId} on route {Route}: concurrent connection limit per {Limit} reached.")]
+        [LoggerMessage(EventId = EventIds.ConcurrencyRejected, EventName = nameof(EventIds.ConcurrencyRejected), Level = LogLevel.Information, Message = "Request {ConnectionId} on route {Route}: concurrent connection limit per {Limit} reached.")]
         public static partial void ConcurrencyRejected(ILogger logger, string connectionId, string route, string limit);
     }
 }

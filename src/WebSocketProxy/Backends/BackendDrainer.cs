@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Forwarding;
 using WebSocketProxy.Model;
 
@@ -132,13 +133,13 @@ internal sealed partial class BackendDrainer : IBackendDrainer, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 220, EventName = "BackendDraining", Level = LogLevel.Information, Message = "Backend {Backend} of cluster {Cluster} is draining: no new connections; its {SessionCount} live sessions close with 1012 in {GracePeriod}.")]
+        [LoggerMessage(EventId = EventIds.BackendDraining, EventName = nameof(EventIds.BackendDraining), Level = LogLevel.Information, Message = "Backend {Backend} of cluster {Cluster} is draining: no new connections; its {SessionCount} live sessions close with 1012 in {GracePeriod}.")]
         public static partial void Draining(ILogger logger, string cluster, string backend, int sessionCount, TimeSpan gracePeriod);
 
-        [LoggerMessage(EventId = 221, EventName = "BackendDrained", Level = LogLevel.Information, Message = "Backend {Backend} of cluster {Cluster}: closed {SessionCount} sessions with 1012.")]
+        [LoggerMessage(EventId = EventIds.BackendDrained, EventName = nameof(EventIds.BackendDrained), Level = LogLevel.Information, Message = "Backend {Backend} of cluster {Cluster}: closed {SessionCount} sessions with 1012.")]
         public static partial void Drained(ILogger logger, string cluster, string backend, int sessionCount);
 
-        [LoggerMessage(EventId = 222, EventName = "BackendResumed", Level = LogLevel.Information, Message = "Backend {Backend} of cluster {Cluster} is back in service.")]
+        [LoggerMessage(EventId = EventIds.BackendResumed, EventName = nameof(EventIds.BackendResumed), Level = LogLevel.Information, Message = "Backend {Backend} of cluster {Cluster} is back in service.")]
         public static partial void Resumed(ILogger logger, string cluster, string backend);
     }
 }

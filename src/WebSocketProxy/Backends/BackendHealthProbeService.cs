@@ -225,7 +225,7 @@ internal sealed partial class BackendHealthProbeService : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 230, EventName = "BackendHealthChanged", Level = LogLevel.Warning, Message = "Backend {Backend} of cluster {Cluster} is now {State} by active probes.")]
+        [LoggerMessage(EventId = EventIds.BackendHealthChanged, EventName = nameof(EventIds.BackendHealthChanged), Level = LogLevel.Warning, Message = "Backend {Backend} of cluster {Cluster} is now {State} by active probes.")]
         public static partial void HealthChanged(ILogger logger, string backend, string cluster, BackendHealthState state);
     }
 }

@@ -277,22 +277,22 @@ internal sealed partial class BackendSelector
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 201, EventName = "BackendConnectFailed", Level = LogLevel.Warning, Message = "Backend {Backend} of cluster {Cluster} at {Target} failed the handshake: {ErrorType} ({StatusCode}).")]
+        [LoggerMessage(EventId = EventIds.BackendConnectFailed, EventName = nameof(EventIds.BackendConnectFailed), Level = LogLevel.Warning, Message = "Backend {Backend} of cluster {Cluster} at {Target} failed the handshake: {ErrorType} ({StatusCode}).")]
         public static partial void BackendConnectFailed(ILogger logger, string backend, string cluster, Uri target, string errorType, int statusCode, Exception? exception);
 
-        [LoggerMessage(EventId = 202, EventName = "BackendSkipped", Level = LogLevel.Debug, Message = "Backend {Backend} of cluster {Cluster} skipped: {Reason}.")]
+        [LoggerMessage(EventId = EventIds.BackendSkipped, EventName = nameof(EventIds.BackendSkipped), Level = LogLevel.Debug, Message = "Backend {Backend} of cluster {Cluster} skipped: {Reason}.")]
         public static partial void BackendSkipped(ILogger logger, string backend, string cluster, string reason);
 
-        [LoggerMessage(EventId = 203, EventName = "NoBackendAvailable", Level = LogLevel.Warning, Message = "Cluster {Cluster} has no backend to offer: {ErrorType}.")]
+        [LoggerMessage(EventId = EventIds.NoBackendAvailable, EventName = nameof(EventIds.NoBackendAvailable), Level = LogLevel.Warning, Message = "Cluster {Cluster} has no backend to offer: {ErrorType}.")]
         public static partial void NoBackend(ILogger logger, string cluster, string errorType);
 
-        [LoggerMessage(EventId = 204, EventName = "PanicMode", Level = LogLevel.Warning, Message = "Every backend of cluster {Cluster} is unhealthy; panic mode tries the {Count} unhealthy ones anyway.")]
+        [LoggerMessage(EventId = EventIds.PanicMode, EventName = nameof(EventIds.PanicMode), Level = LogLevel.Warning, Message = "Every backend of cluster {Cluster} is unhealthy; panic mode tries the {Count} unhealthy ones anyway.")]
         public static partial void PanicMode(ILogger logger, string cluster, int count);
 
-        [LoggerMessage(EventId = 200, EventName = "ResolverFailed", Level = LogLevel.Error, Message = "Backend resolver {Resolver} failed for cluster {Cluster}.")]
+        [LoggerMessage(EventId = EventIds.ResolverFailed, EventName = nameof(EventIds.ResolverFailed), Level = LogLevel.Error, Message = "Backend resolver {Resolver} failed for cluster {Cluster}.")]
         public static partial void ResolverFailed(ILogger logger, string resolver, string cluster, Exception exception);
 
-        [LoggerMessage(EventId = 205, EventName = "ConnectDeadlineExceeded", Level = LogLevel.Warning, Message = "Cluster {Cluster}: no backend connected within the connect deadline {Deadline} ({Tried} tried).")]
+        [LoggerMessage(EventId = EventIds.ConnectDeadlineExceeded, EventName = nameof(EventIds.ConnectDeadlineExceeded), Level = LogLevel.Warning, Message = "Cluster {Cluster}: no backend connected within the connect deadline {Deadline} ({Tried} tried).")]
         public static partial void DeadlineExceeded(ILogger logger, string cluster, TimeSpan deadline, int tried);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
@@ -110,10 +111,10 @@ internal sealed partial class DnsBackendResolver : IBackendResolver
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 210, EventName = "DnsResolved", Level = LogLevel.Debug, Message = "Cluster {Cluster}: DNS resolved {Count} backend addresses.")]
+        [LoggerMessage(EventId = EventIds.DnsResolved, EventName = nameof(EventIds.DnsResolved), Level = LogLevel.Debug, Message = "Cluster {Cluster}: DNS resolved {Count} backend addresses.")]
         public static partial void Resolved(ILogger logger, string cluster, int count);
 
-        [LoggerMessage(EventId = 211, EventName = "DnsRefreshFailed", Level = LogLevel.Warning, Message = "Cluster {Cluster}: DNS refresh failed; keeping the last resolved addresses.")]
+        [LoggerMessage(EventId = EventIds.DnsRefreshFailed, EventName = nameof(EventIds.DnsRefreshFailed), Level = LogLevel.Warning, Message = "Cluster {Cluster}: DNS refresh failed; keeping the last resolved addresses.")]
         public static partial void RefreshFailed(ILogger logger, string cluster, Exception exception);
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Forwarding;
@@ -48,10 +49,10 @@ internal sealed partial class ProxyLifetimeService : IHostedLifecycleService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 130, EventName = "Draining", Level = LogLevel.Information, Message = "Shutting down: closing {SessionCount} WebSocket sessions with 1001 (drain timeout {DrainTimeout}).")]
+        [LoggerMessage(EventId = EventIds.Draining, EventName = nameof(EventIds.Draining), Level = LogLevel.Information, Message = "Shutting down: closing {SessionCount} WebSocket sessions with 1001 (drain timeout {DrainTimeout}).")]
         public static partial void Draining(ILogger logger, int sessionCount, TimeSpan drainTimeout);
 
-        [LoggerMessage(EventId = 131, EventName = "Drained", Level = LogLevel.Information, Message = "Drain finished for {SessionCount} WebSocket sessions.")]
+        [LoggerMessage(EventId = EventIds.Drained, EventName = nameof(EventIds.Drained), Level = LogLevel.Information, Message = "Drain finished for {SessionCount} WebSocket sessions.")]
         public static partial void Drained(ILogger logger, int sessionCount);
     }
 }

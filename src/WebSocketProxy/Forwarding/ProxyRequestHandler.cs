@@ -220,16 +220,16 @@ internal sealed partial class ProxyRequestHandler
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 100, EventName = "Rejected", Level = LogLevel.Information, Message = "Request {ConnectionId} on route {Route} rejected with {StatusCode} ({ErrorType}).")]
+        [LoggerMessage(EventId = EventIds.Rejected, EventName = nameof(EventIds.Rejected), Level = LogLevel.Information, Message = "Request {ConnectionId} on route {Route} rejected with {StatusCode} ({ErrorType}).")]
         public static partial void Rejected(ILogger logger, string connectionId, string route, int statusCode, string errorType);
 
-        [LoggerMessage(EventId = 102, EventName = "SessionStarted", Level = LogLevel.Debug, Message = "Session {ConnectionId} started on route {Route} with backend {Backend} (subprotocol '{SubProtocol}').")]
+        [LoggerMessage(EventId = EventIds.SessionStarted, EventName = nameof(EventIds.SessionStarted), Level = LogLevel.Debug, Message = "Session {ConnectionId} started on route {Route} with backend {Backend} (subprotocol '{SubProtocol}').")]
         public static partial void SessionStarted(ILogger logger, string connectionId, string route, string backend, string? subProtocol);
 
-        [LoggerMessage(EventId = 103, EventName = "SessionEnded", Level = LogLevel.Debug, Message = "Session {ConnectionId} on route {Route} with backend {Backend} ended after {Duration}.")]
+        [LoggerMessage(EventId = EventIds.SessionEnded, EventName = nameof(EventIds.SessionEnded), Level = LogLevel.Debug, Message = "Session {ConnectionId} on route {Route} with backend {Backend} ended after {Duration}.")]
         public static partial void SessionEnded(ILogger logger, string connectionId, string route, string backend, TimeSpan duration);
 
-        [LoggerMessage(EventId = 104, EventName = "ClientAcceptFailed", Level = LogLevel.Debug, Message = "Request {ConnectionId}: the client went away before its upgrade completed.")]
+        [LoggerMessage(EventId = EventIds.ClientAcceptFailed, EventName = nameof(EventIds.ClientAcceptFailed), Level = LogLevel.Debug, Message = "Request {ConnectionId}: the client went away before its upgrade completed.")]
         public static partial void ClientAcceptFailed(ILogger logger, string connectionId, Exception exception);
     }
 }

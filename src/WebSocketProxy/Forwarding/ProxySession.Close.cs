@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Diagnostics;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -167,22 +168,22 @@ internal sealed partial class ProxySession
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 110, EventName = "LegFailed", Level = LogLevel.Debug, Message = "Session {ConnectionId}: the {Leg} leg ended without a close handshake.")]
+        [LoggerMessage(EventId = EventIds.LegFailed, EventName = nameof(EventIds.LegFailed), Level = LogLevel.Debug, Message = "Session {ConnectionId}: the {Leg} leg ended without a close handshake.")]
         public static partial void LegFailed(ILogger logger, string connectionId, string leg, Exception? exception);
 
-        [LoggerMessage(EventId = 111, EventName = "SessionViolation", Level = LogLevel.Information, Message = "Session {ConnectionId}: closing the {Leg} leg with {CloseStatus} ({Reason}).")]
+        [LoggerMessage(EventId = EventIds.SessionViolation, EventName = nameof(EventIds.SessionViolation), Level = LogLevel.Information, Message = "Session {ConnectionId}: closing the {Leg} leg with {CloseStatus} ({Reason}).")]
         public static partial void Violation(ILogger logger, string connectionId, string leg, int closeStatus, string? reason);
 
-        [LoggerMessage(EventId = 112, EventName = "IdleTimeout", Level = LogLevel.Information, Message = "Session {ConnectionId}: no message for {IdleTimeout}; closing both legs.")]
+        [LoggerMessage(EventId = EventIds.IdleTimeout, EventName = nameof(EventIds.IdleTimeout), Level = LogLevel.Information, Message = "Session {ConnectionId}: no message for {IdleTimeout}; closing both legs.")]
         public static partial void IdleTimeout(ILogger logger, string connectionId, TimeSpan idleTimeout);
 
-        [LoggerMessage(EventId = 113, EventName = "CloseTimedOut", Level = LogLevel.Debug, Message = "Session {ConnectionId}: a peer did not complete the close handshake in time; aborting.")]
+        [LoggerMessage(EventId = EventIds.CloseTimedOut, EventName = nameof(EventIds.CloseTimedOut), Level = LogLevel.Debug, Message = "Session {ConnectionId}: a peer did not complete the close handshake in time; aborting.")]
         public static partial void CloseTimedOut(ILogger logger, string connectionId);
 
-        [LoggerMessage(EventId = 114, EventName = "PumpFailed", Level = LogLevel.Error, Message = "Session {ConnectionId}: the {Direction} pump failed.")]
+        [LoggerMessage(EventId = EventIds.PumpFailed, EventName = nameof(EventIds.PumpFailed), Level = LogLevel.Error, Message = "Session {ConnectionId}: the {Direction} pump failed.")]
         public static partial void PumpFailed(ILogger logger, string connectionId, MessageDirection direction, Exception exception);
 
-        [LoggerMessage(EventId = 301, EventName = "TokenExpired", Level = LogLevel.Information, Message = "Session {ConnectionId} on route {Route}: the client's token expired; closing with 1008.")]
+        [LoggerMessage(EventId = EventIds.TokenExpired, EventName = nameof(EventIds.TokenExpired), Level = LogLevel.Information, Message = "Session {ConnectionId} on route {Route}: the client's token expired; closing with 1008.")]
         public static partial void TokenExpired(ILogger logger, string connectionId, string route);
     }
 }

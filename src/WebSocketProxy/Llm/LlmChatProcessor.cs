@@ -1,8 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Polly;
 using Polly.Retry;
+using Polly;
+using WebSocketProxy.Diagnostics;
 
 namespace WebSocketProxy.Llm;
 
@@ -278,16 +279,16 @@ internal sealed partial class LlmChatProcessor
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 510, EventName = "LlmUpstreamFailed", Level = LogLevel.Warning, Message = "LLM provider {Provider} refused model {Model}: status {Status}, code {Code}.")]
+        [LoggerMessage(EventId = EventIds.LlmUpstreamFailed, EventName = nameof(EventIds.LlmUpstreamFailed), Level = LogLevel.Warning, Message = "LLM provider {Provider} refused model {Model}: status {Status}, code {Code}.")]
         public static partial void UpstreamFailed(ILogger logger, string provider, string model, int? status, string? code);
 
-        [LoggerMessage(EventId = 511, EventName = "LlmMidStreamError", Level = LogLevel.Warning, Message = "LLM provider {Provider} reported an error in the stream of model {Model}: {Code}.")]
+        [LoggerMessage(EventId = EventIds.LlmMidStreamError, EventName = nameof(EventIds.LlmMidStreamError), Level = LogLevel.Warning, Message = "LLM provider {Provider} reported an error in the stream of model {Model}: {Code}.")]
         public static partial void MidStreamError(ILogger logger, string provider, string model, string? code);
 
-        [LoggerMessage(EventId = 512, EventName = "LlmAdapterFailed", Level = LogLevel.Warning, Message = "LLM provider {Provider} failed for model {Model}.")]
+        [LoggerMessage(EventId = EventIds.LlmAdapterFailed, EventName = nameof(EventIds.LlmAdapterFailed), Level = LogLevel.Warning, Message = "LLM provider {Provider} failed for model {Model}.")]
         public static partial void AdapterFailed(ILogger logger, string provider, string model, Exception exception);
 
-        [LoggerMessage(EventId = 513, EventName = "LlmFallingBack", Level = LogLevel.Information, Message = "LLM provider {Provider} failed for model {Model} ({Code}) before streaming; falling back to {Next}.")]
+        [LoggerMessage(EventId = EventIds.LlmFallingBack, EventName = nameof(EventIds.LlmFallingBack), Level = LogLevel.Information, Message = "LLM provider {Provider} failed for model {Model} ({Code}) before streaming; falling back to {Next}.")]
         public static partial void FallingBack(ILogger logger, string provider, string model, string code, string next);
     }
 }

@@ -27,7 +27,7 @@ internal sealed partial class LlmDefaultUsageSink(ProxyMetrics metrics, ILogger<
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 530, EventName = "LlmRequest", Level = LogLevel.Information,
+        [LoggerMessage(EventId = EventIds.LlmRequest, EventName = nameof(EventIds.LlmRequest), Level = LogLevel.Information,
             Message = "LLM request on {Route} by {User}: {Provider}/{Model} {Outcome}, tokens in {InputTokens} out {OutputTokens} cached {CachedTokens} (estimated {Estimated}), {DurationMs} ms, cost {EstimatedCost}.")]
         public static partial void Request(ILogger logger, string route, string user, string provider, string model, string outcome, int inputTokens, int outputTokens, int cachedTokens, bool estimated, long durationMs, decimal? estimatedCost);
     }

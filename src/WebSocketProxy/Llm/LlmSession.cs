@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Messages;
 
 namespace WebSocketProxy.Llm;
@@ -296,10 +297,10 @@ internal sealed partial class LlmSession
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 540, EventName = "LlmClientGone", Level = LogLevel.Debug, Message = "LLM client on {Route} went away; its requests are cancelled.")]
+        [LoggerMessage(EventId = EventIds.LlmClientGone, EventName = nameof(EventIds.LlmClientGone), Level = LogLevel.Debug, Message = "LLM client on {Route} went away; its requests are cancelled.")]
         public static partial void ClientGone(ILogger logger, string route);
 
-        [LoggerMessage(EventId = 541, EventName = "LlmRequestFailed", Level = LogLevel.Error, Message = "LLM request {Id} failed in the gateway.")]
+        [LoggerMessage(EventId = EventIds.LlmRequestFailed, EventName = nameof(EventIds.LlmRequestFailed), Level = LogLevel.Error, Message = "LLM request {Id} failed in the gateway.")]
         public static partial void RequestFailed(ILogger logger, string id, Exception exception);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using WebSocketProxy.Diagnostics;
 
 namespace WebSocketProxy.Llm;
 
@@ -49,7 +50,7 @@ internal sealed partial class LlmUsageRecorder(IEnumerable<ILlmUsageSink> sinks,
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 520, EventName = "LlmUsageSinkFailed", Level = LogLevel.Error, Message = "LLM usage sink {Sink} failed.")]
+        [LoggerMessage(EventId = EventIds.LlmUsageSinkFailed, EventName = nameof(EventIds.LlmUsageSinkFailed), Level = LogLevel.Error, Message = "LLM usage sink {Sink} failed.")]
         public static partial void SinkFailed(ILogger logger, string sink, Exception exception);
     }
 }

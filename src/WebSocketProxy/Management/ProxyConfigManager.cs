@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Management;
@@ -77,10 +78,10 @@ internal sealed partial class ProxyConfigManager : IProxyConfigSource, IDisposab
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 20, EventName = "ConfigurationReloaded", Level = LogLevel.Information, Message = "WebSocketProxy configuration reloaded: {RouteCount} routes, {ClusterCount} clusters. Live sessions keep their configuration.")]
+        [LoggerMessage(EventId = EventIds.ConfigurationReloaded, EventName = nameof(EventIds.ConfigurationReloaded), Level = LogLevel.Information, Message = "WebSocketProxy configuration reloaded: {RouteCount} routes, {ClusterCount} clusters. Live sessions keep their configuration.")]
         public static partial void Reloaded(ILogger logger, int routeCount, int clusterCount);
 
-        [LoggerMessage(EventId = 21, EventName = "ConfigurationReloadRejected", Level = LogLevel.Error, Message = "WebSocketProxy configuration reload rejected with {ErrorCount} errors; the last good configuration stays in force:\n{Errors}")]
+        [LoggerMessage(EventId = EventIds.ConfigurationReloadRejected, EventName = nameof(EventIds.ConfigurationReloadRejected), Level = LogLevel.Error, Message = "WebSocketProxy configuration reload rejected with {ErrorCount} errors; the last good configuration stays in force:\n{Errors}")]
         public static partial void ReloadRejected(ILogger logger, int errorCount, string errors);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authentication;
 using WebSocketProxy.Security;
 
 namespace Microsoft.Extensions.DependencyInjection;

@@ -1,10 +1,11 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
+using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using WebSocketProxy.Diagnostics;
 
 namespace WebSocketProxy.Security;
 
@@ -91,7 +92,7 @@ internal sealed partial class ApiKeyAuthenticationHandler : AuthenticationHandle
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 310, EventName = "ApiKeyRejected", Level = LogLevel.Information, Message = "Scheme {Scheme}: an invalid API key was presented.")]
+        [LoggerMessage(EventId = EventIds.ApiKeyRejected, EventName = nameof(EventIds.ApiKeyRejected), Level = LogLevel.Information, Message = "Scheme {Scheme}: an invalid API key was presented.")]
         public static partial void KeyRejected(ILogger logger, string scheme);
     }
 }
