@@ -5,6 +5,7 @@ using WebSocketProxy.Backends;
 using WebSocketProxy.Benchmarks.Infrastructure;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Benchmarks;
 
@@ -25,7 +26,7 @@ public class LoadBalancingBenchmarks
     public void Setup()
     {
         var cluster = ProxiedPair.CreateCluster(Backends);
-        var route = new RouteModel("bench", new RouteConfig { Path = "/ws", Cluster = "bench" }, RoutePatternFactory.Parse("/ws"), []);
+        var route = new RouteModel("bench", new RouteConfig { Path = "/ws", Cluster = "bench" }, RoutePatternFactory.Parse("/ws"), FeatureSet.Empty);
         _context = new ProxyConnectionContext(new DefaultHttpContext(), route, cluster);
         _backends = cluster.Backends;
         for (var i = 0; i < _backends.Count; i++)

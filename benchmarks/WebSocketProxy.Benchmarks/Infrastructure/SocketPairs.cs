@@ -9,6 +9,7 @@ using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Forwarding;
 using WebSocketProxy.Messages;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Benchmarks.Infrastructure;
 
@@ -54,15 +55,16 @@ internal sealed class ProxiedPair : IDisposable
 
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new ProxyMetrics(_services.GetRequiredService<IMeterFactory>());
-        var options = new WebSocketProxyOptions { ReceiveBufferSize = receiveBufferSize };
+        var pipeline = transformers.Count == 0 ? MessagePipeline.Empty : new MessagePipeline([.. transformers]);
+        var options = new SessionOptions { ReceiveBufferSize = receiveBufferSize, Pipeline = pipeline };
         var route = new RouteModel(
             "bench",
             new RouteConfig { Path = "/ws/{**rest}", Cluster = "bench", MaxMessageBytes = maxMessageBytes },
             RoutePatternFactory.Parse("/ws/{**rest}"),
-            transformers);
+            new FeatureSet([pipeline]));
         var cluster = CreateCluster(1);
         var connection = new ProxyConnectionContext(new DefaultHttpContext(), route, cluster);
-        _session = new ProxySession(connection, proxyClientLeg, null, proxyBackendLeg, options, metrics, NullLogger.Instance, TimeProvider.System);
+        _session = new ProxySession(connection, options, proxyClientLeg, null, proxyBackendLeg, metrics, NullLogger.Instance, TimeProvider.System);
         _run = _session.RunAsync();
     }
 
@@ -75,10 +77,11 @@ internal sealed class ProxiedPair : IDisposable
         var list = new BackendState[backends];
         for (var i = 0; i < backends; i++)
         {
-            list[i] = new BackendState($"b{i}", new Uri($"ws://127.0.0.1:{9000 + i}/ws"));
+            list[i] = new BackendState(new BackendDescription($"b{i}", new Uri($"ws://127.0.0.1:{9000 + i}/ws")), new BackendHealth());
         }
 
-        return new ClusterModel("bench", new ClusterConfig(), list, new ConfigBackendResolver(), new PowerOfTwoChoicesPolicy());
+        var config = new ClusterConfig();
+        return new ClusterModel("bench", config, list, new FeatureSet([new ClusterBackendSettings(config, new ConfigBackendResolver(), new PowerOfTwoChoicesPolicy())]));
     }
 
     public void Dispose()

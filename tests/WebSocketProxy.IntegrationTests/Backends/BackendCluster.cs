@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -9,6 +9,8 @@ using Microsoft.Extensions.Logging;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Management;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 

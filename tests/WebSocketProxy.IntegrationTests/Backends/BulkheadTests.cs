@@ -27,7 +27,7 @@ public sealed class BulkheadTests
         headers!["Retry-After"].Single().Should().Be("2");
 
         await first.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
-        await BackendCluster.WaitUntilAsync(() => gateway.RuntimeBackends().Sum(x => x.Slots) == 1);
+        await BackendCluster.WaitUntilAsync(() => gateway.RuntimeBackends().Sum(x => x.ConnectionSlots) == 1);
         (await Ws.TryConnectAsync(gateway.Ws("/ws"), ct)).Status.Should().Be(101);
     }
 

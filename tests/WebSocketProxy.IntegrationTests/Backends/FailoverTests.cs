@@ -1,3 +1,4 @@
+using WebSocketProxy.Backends;
 using System.Net;
 using System.Net.Sockets;
 using FluentAssertions;
@@ -19,7 +20,7 @@ public sealed class FailoverTests
 
         statuses.Should().OnlyContain(s => s == 101);
         (a.Served() + b.Served()).Should().Be(300);
-        gateway.RuntimeBackend("b1").Health.IsBreakerClosed(TimeProvider.System).Should().BeFalse("the dead backend's breaker opened and keeps it out of selection");
+        gateway.RuntimeBackend("b1").HealthState().IsBreakerClosed(TimeProvider.System).Should().BeFalse("the dead backend's breaker opened and keeps it out of selection");
     }
 
     [Fact]

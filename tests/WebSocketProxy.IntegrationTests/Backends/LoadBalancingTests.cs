@@ -54,7 +54,7 @@ public sealed class LoadBalancingTests
                 client.Dispose();
             }
 
-            await BackendCluster.WaitUntilAsync(() => runtime.All(b => b.ActiveConnections == 0 && b.Slots == 0));
+            await BackendCluster.WaitUntilAsync(() => runtime.All(b => b.ActiveConnections == 0 && b.ConnectionSlots == 0));
         }
         finally
         {

@@ -1,3 +1,4 @@
+using WebSocketProxy.Backends;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using FluentAssertions;
@@ -35,7 +36,7 @@ public sealed class PassiveHealthTests
         await b.DisposeAsync();
         var died = Stopwatch.StartNew();
         var connections = 0;
-        while (dying.Health.IsBreakerClosed(TimeProvider.System))
+        while (dying.HealthState().IsBreakerClosed(TimeProvider.System))
         {
             (await Ws.TryConnectAsync(gateway.Ws("/ws"), ct)).Status.Should().Be(101, "failover hides the dead backend");
             connections++;
@@ -69,11 +70,11 @@ public sealed class PassiveHealthTests
             close.CloseStatus.Should().Be((WebSocketCloseStatus)1014);
             if (i == 0)
             {
-                gateway.RuntimeBackend("b0").Health.IsBreakerClosed(TimeProvider.System).Should().BeTrue("one failure in two outcomes is under the minimum throughput");
+                gateway.RuntimeBackend("b0").HealthState().IsBreakerClosed(TimeProvider.System).Should().BeTrue("one failure in two outcomes is under the minimum throughput");
             }
         }
 
-        await BackendCluster.WaitUntilAsync(() => !gateway.RuntimeBackend("b0").Health.IsBreakerClosed(TimeProvider.System));
+        await BackendCluster.WaitUntilAsync(() => !gateway.RuntimeBackend("b0").HealthState().IsBreakerClosed(TimeProvider.System));
         var (status, headers) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
         status.Should().Be(503);
         headers!["Retry-After"].Single().Should().Be("7");

@@ -4,12 +4,14 @@ using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Logging;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Forwarding;
 using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Management;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -147,7 +149,7 @@ public sealed class ResolverTests
     {
         public string Name => "broken";
 
-        public ValueTask<IReadOnlyList<BackendState>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
+        public ValueTask<IReadOnlyList<BackendDescription>> ResolveAsync(ProxyConnectionContext context, CancellationToken cancellationToken)
             => throw new InvalidOperationException("registry unreachable");
     }
 }

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Time.Testing;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Forwarding;
 using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Management;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.IntegrationTests.Forwarding;
 

@@ -18,7 +18,14 @@ public sealed class LlmTestClient : IDisposable
     public ClientWebSocket Socket { get; }
 
     public static Task<TestGateway> StartGatewayAsync(Action<LlmOptions> configure, Action<LlmRouteBuilder>? route = null, Action<IServiceCollection>? services = null)
-        => TestGateway.StartAsync(o => configure(o.Llm), services, app => app.MapLlmWebSocket("/llm", route ?? (_ => { })));
+        => TestGateway.StartAsync(
+            _ => { },
+            s =>
+            {
+                s.Configure(configure);
+                services?.Invoke(s);
+            },
+            app => app.MapLlmWebSocket("/llm", route ?? (_ => { })));
 
     /// <summary>Adds an OpenAI-compatible provider pointing at the loopback upstream.</summary>
     public static void AddProvider(LlmOptions options, string name, string baseUrl, string type = LlmAdapterNames.OpenAIChat, params string[] models)

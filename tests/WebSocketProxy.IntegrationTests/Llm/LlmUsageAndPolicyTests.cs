@@ -106,8 +106,8 @@ public sealed class LlmUsageAndPolicyTests
     {
         var ct = Ws.Timeout();
         await using var gateway = await TestGateway.StartAsync(
-            o => o.Llm.Providers["echo"] = new LlmProviderConfig { Type = "echo" },
-            services => services.AddWebSocketProxy().AddLlmStreamAdapter<EchoAdapter>("echo"),
+            _ => { },
+            services => services.Configure<LlmOptions>(o => o.Providers["echo"] = new LlmProviderConfig { Type = "echo" }).AddWebSocketProxy().AddLlmStreamAdapter<EchoAdapter>("echo"),
             app => Microsoft.AspNetCore.Builder.LlmEndpointRouteBuilderExtensions.MapLlmWebSocket(app, "/llm", _ => { }));
         using var client = await ConnectAsync(gateway, ct);
 

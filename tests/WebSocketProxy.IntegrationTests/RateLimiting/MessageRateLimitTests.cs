@@ -65,7 +65,7 @@ public sealed class MessageRateLimitTests
         await using var backend = await TestBackend.StartAsync(CountingBackend.Create(counter, echo: false));
         await using var gateway = await StartAsync(backend, r => r with
         {
-            MessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 0.5, Burst = 1, OnExceeded = ViolationAction.Drop, SendNotice = true },
+            MessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 0.5, Burst = 1, OnExceeded = ViolationAction.DropWithNotice },
         });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 
@@ -73,8 +73,8 @@ public sealed class MessageRateLimitTests
         await client.SendTextAsync("two", ct);
         await client.SendTextAsync("three", ct);
 
-        (await client.ReceiveMessageAsync(ct)).Text.Should().Be("""{"type":"ratelimit.exceeded","action":"drop"}""");
-        (await client.ReceiveMessageAsync(ct)).Text.Should().Be("""{"type":"ratelimit.exceeded","action":"drop"}""");
+        (await client.ReceiveMessageAsync(ct)).Text.Should().Be("""{"type":"message.rejected","reason":"rate_limited"}""");
+        (await client.ReceiveMessageAsync(ct)).Text.Should().Be("""{"type":"message.rejected","reason":"rate_limited"}""");
         await WaitForAsync(() => counter.Messages >= 1, ct);
         counter.Texts.Should().Equal("one");
         client.State.Should().Be(WebSocketState.Open, "Drop keeps the connection");

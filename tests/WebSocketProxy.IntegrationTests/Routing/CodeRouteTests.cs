@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using WebSocketProxy.Configuration;
 using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Messages;
 

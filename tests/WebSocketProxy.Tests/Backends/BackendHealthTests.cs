@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Tests.Backends;
 
@@ -107,7 +108,7 @@ public sealed class BackendHealthTests
     [Fact]
     public void TryAcquireSlot_StopsAtTheLimit()
     {
-        var backend = new BackendState("b", new Uri("ws://10.0.0.1/ws"));
+        var backend = BackendTestContext.Backend("b", "ws://10.0.0.1/ws");
 
         backend.TryAcquireSlot(2).Should().BeTrue();
         backend.TryAcquireSlot(2).Should().BeTrue();

@@ -2,6 +2,7 @@ using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Management;
 
 namespace WebSocketProxy.Tests.Backends;
 
@@ -63,7 +64,7 @@ public sealed class ClusterBackendSettingsTests
     [Fact]
     public void Defaults_AreDocumentedValues()
     {
-        var options = new ClusterBackendSettings(new ClusterConfig());
+        var options = new ClusterBackendSettings(new ClusterConfig(), new ConfigBackendResolver(), new RoundRobinPolicy());
 
         options.ConnectAttempts.Should().Be(3);
         options.ConnectDeadline.Should().Be(TimeSpan.FromSeconds(10));

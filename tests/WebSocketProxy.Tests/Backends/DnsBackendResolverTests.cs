@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using FluentAssertions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Tests.Backends;
 
@@ -25,9 +26,9 @@ public sealed class DnsBackendResolverTests
         _time,
         NullLogger<DnsBackendResolver>.Instance);
 
-    private static global::WebSocketProxy.Forwarding.ProxyConnectionContext Connection()
+    private static ProxyConnectionContext Connection()
     {
-        var backends = new List<BackendState> { new("chat", new Uri("ws://chat.internal:8080/ws")), new("fixed", new Uri("ws://10.9.9.9:8080/ws")) };
+        var backends = new List<BackendState> { BackendTestContext.Backend("chat", "ws://chat.internal:8080/ws"), BackendTestContext.Backend("fixed", "ws://10.9.9.9:8080/ws") };
         var cluster = BackendTestContext.Cluster(backends, new RoundRobinPolicy(), new ClusterConfig { ResolverRefreshInterval = TimeSpan.FromSeconds(30) });
         return BackendTestContext.Connection(cluster);
     }
@@ -61,7 +62,7 @@ public sealed class DnsBackendResolverTests
 
         _lookups.Should().Be(2);
         refreshed.Select(b => b.Id).Should().Contain("chat/10.0.0.2").And.NotContain("chat/fd00::1");
-        refreshed.Single(b => b.Id == "chat/10.0.0.1").Should().BeSameAs(first.Single(b => b.Id == "chat/10.0.0.1"), "run-time state (counts, health) survives a refresh");
+        refreshed.Single(b => b.Id == "chat/10.0.0.1").Should().Be(first.Single(b => b.Id == "chat/10.0.0.1"), "an unchanged address is described the same, so ResolvedBackends maps it to the same state");
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class HashRingTests
     public void Find_AddingAnEleventhBackendToTen_MovesAtMostFifteenPercentOfKeys()
     {
         var ten = BackendTestContext.Backends(10);
-        var eleven = ten.Append(new BackendState("b10", new Uri("ws://10.0.0.11:8080/ws"))).ToList();
+        var eleven = ten.Append(BackendTestContext.Backend("b10", "ws://10.0.0.11:8080/ws")).ToList();
         var before = new HashRing(ten);
         var after = new HashRing(eleven);
 

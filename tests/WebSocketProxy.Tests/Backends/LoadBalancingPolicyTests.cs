@@ -4,6 +4,7 @@ using FluentAssertions;
 using Microsoft.AspNetCore.Http;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Tests.Backends;
 
@@ -84,7 +85,7 @@ public sealed class LoadBalancingPolicyTests
         backend.OnSessionEnded();
 
         backend.ActiveConnections.Should().Be(1);
-        backend.Slots.Should().Be(1);
+        backend.ConnectionSlots.Should().Be(1);
     }
 
     [Fact]

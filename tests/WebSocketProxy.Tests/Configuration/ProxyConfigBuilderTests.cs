@@ -2,6 +2,7 @@ using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Management;
 
 namespace WebSocketProxy.Tests.Configuration;
 
@@ -57,11 +58,11 @@ public sealed class ProxyConfigBuilderTests
         route.CatchAllParameter.Should().Be("rest");
         route.MaxMessageBytes.Should().Be(1024 * 1024);
         route.IdleTimeout.Should().Be(TimeSpan.FromMinutes(5));
-        route.XForwarded.Should().Be(ForwardedHeadersMode.Append);
+        route.HandshakePolicy().XForwarded.Should().Be(ForwardedHeadersMode.Append);
         var cluster = snapshot.Clusters["c"];
-        cluster.LoadBalancing.Name.Should().Be(LoadBalancingPolicies.PowerOfTwoChoices);
+        cluster.BackendSettings().LoadBalancing.Name.Should().Be(LoadBalancingPolicies.PowerOfTwoChoices);
         cluster.Backends.Single().Address.Should().Be(new Uri("wss://example.test:8443/ws"));
-        cluster.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(5));
+        cluster.BackendSettings().ConnectTimeout.Should().Be(TimeSpan.FromSeconds(5));
     }
 
     [Fact]

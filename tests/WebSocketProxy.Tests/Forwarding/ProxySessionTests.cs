@@ -9,6 +9,7 @@ using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Forwarding;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Tests.Forwarding;
 
@@ -25,13 +26,13 @@ public sealed class ProxySessionTests
     {
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var routeConfig = route ?? new RouteConfig { Path = "/ws", Cluster = "c" };
-        var proxyRoute = new RouteModel("r", routeConfig, RoutePatternFactory.Parse("/ws"), []);
-        var cluster = new ClusterModel("c", new ClusterConfig(), [new BackendState("b", new Uri("ws://backend/ws"))], new ConfigBackendResolver(), new RoundRobinPolicy());
+        var proxyRoute = new RouteModel("r", routeConfig, RoutePatternFactory.Parse("/ws"), FeatureSet.Empty);
+        var cluster = Backends.BackendTestContext.Cluster([Backends.BackendTestContext.Backend("b", "ws://backend/ws")], new RoundRobinPolicy());
         var connection = new ProxyConnectionContext(new DefaultHttpContext(), proxyRoute, cluster);
         var clientLeg = new WebSocketPair();   // Client = the browser, Server = the proxy's client leg
         var backendLeg = new WebSocketPair();  // Client = the proxy's backend leg, Server = the backend
         var metrics = new ProxyMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        var session = new ProxySession(connection, clientLeg.Server, null, backendLeg.Client, new WebSocketProxyOptions(), metrics, NullLogger.Instance, TimeProvider.System);
+        var session = new ProxySession(connection, new SessionOptions(), clientLeg.Server, null, backendLeg.Client, metrics, NullLogger.Instance, TimeProvider.System);
         return (session, clientLeg, backendLeg, services);
     }
 

@@ -32,7 +32,7 @@ public sealed class LlmOptionsBindingTests
         }).Build();
         using var services = new ServiceCollection().AddWebSocketProxy(configuration.GetSection("WebSocketProxy")).Services.BuildServiceProvider();
 
-        var llm = services.GetRequiredService<IOptions<WebSocketProxyOptions>>().Value.Llm;
+        var llm = services.GetRequiredService<IOptions<LlmOptions>>().Value;
 
         llm.Providers["OPENAI"].Should().BeEquivalentTo(new LlmProviderConfig { Type = "openai", ApiKey = "sk-1", Models = ["gpt-4o-mini"], Timeout = TimeSpan.FromSeconds(30) });
         var route = llm.Routes["chat"];

@@ -171,8 +171,7 @@ public sealed class LlmPolicyTests
 
     private static LlmBudgets Budgets(LlmBudgetConfig budget, TimeProvider time)
     {
-        var options = new WebSocketProxyOptions();
-        options.Llm.Budgets = budget;
+        var options = new LlmOptions { Budgets = budget };
         return new LlmBudgets(new StaticMonitor(options), time);
     }
 
@@ -184,12 +183,12 @@ public sealed class LlmPolicyTests
         return LlmClientRequest.Parse(document.RootElement, "r1", out var error) ?? throw new InvalidOperationException(error);
     }
 
-    private sealed class StaticMonitor(WebSocketProxyOptions value) : IOptionsMonitor<WebSocketProxyOptions>
+    private sealed class StaticMonitor(LlmOptions value) : IOptionsMonitor<LlmOptions>
     {
-        public WebSocketProxyOptions CurrentValue => value;
+        public LlmOptions CurrentValue => value;
 
-        public WebSocketProxyOptions Get(string? name) => value;
+        public LlmOptions Get(string? name) => value;
 
-        public IDisposable? OnChange(Action<WebSocketProxyOptions, string?> listener) => null;
+        public IDisposable? OnChange(Action<LlmOptions, string?> listener) => null;
     }
 }

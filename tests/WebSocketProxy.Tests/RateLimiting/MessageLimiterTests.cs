@@ -7,8 +7,8 @@ namespace WebSocketProxy.Tests.RateLimiting;
 
 public sealed class MessageLimiterTests
 {
-    private static MessageLimitRule Rule(FakeTimeProvider time, ViolationAction action, double? perSecond = 1, int? burst = 1, long? bytesPerSecond = null, long? bytesBurst = null, bool notice = false)
-        => MessageLimitRule.Create(new MessageRateLimitConfig { PermitsPerSecond = perSecond, Burst = burst, BytesPerSecond = bytesPerSecond, BytesBurst = bytesBurst, OnExceeded = action, SendNotice = notice }, time);
+    private static MessageLimitRule Rule(FakeTimeProvider time, ViolationAction action, double? perSecond = 1, int? burst = 1, long? bytesPerSecond = null, long? bytesBurst = null)
+        => MessageLimitRule.Create(new MessageRateLimitConfig { PermitsPerSecond = perSecond, Burst = burst, BytesPerSecond = bytesPerSecond, BytesBurst = bytesBurst, OnExceeded = action }, time);
 
     [Fact]
     public async Task Delay_WaitsUntilAPermitReturns()
@@ -29,7 +29,7 @@ public sealed class MessageLimiterTests
     public async Task Drop_WholeMessagesOnly_LaterFramesOfAForwardedMessageAreCharged()
     {
         var time = new FakeTimeProvider();
-        var limiter = new MessageLimiter(Rule(time, ViolationAction.Drop, perSecond: null, burst: null, bytesPerSecond: 100, bytesBurst: 100, notice: true), null, time);
+        var limiter = new MessageLimiter(Rule(time, ViolationAction.DropWithNotice, perSecond: null, burst: null, bytesPerSecond: 100, bytesBurst: 100), null, time);
 
         (await limiter.AcquireAsync(messageStart: true, 80, CancellationToken.None)).Should().Be(RateLimitVerdict.Allowed);
         (await limiter.AcquireAsync(messageStart: false, 80, CancellationToken.None)).Should().Be(RateLimitVerdict.Allowed, "a half-forwarded message cannot be dropped");

@@ -1,9 +1,10 @@
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 using WebSocketProxy.Routing;
 using WebSocketProxy.Security;
 
@@ -14,7 +15,7 @@ public sealed class WebSocketAccessTokenTests
     private static (DefaultHttpContext Context, RouteSecurityPolicy Policy) Handshake(AccessTokenConfig accessToken, string query, string? protocols)
     {
         var config = new RouteConfig { Path = "/ws", Cluster = "c", AccessToken = accessToken };
-        var route = new RouteModel("r", config, RoutePatternFactory.Parse("/ws"), []);
+        var policy = RouteSecurityPolicy.Create(config);
         var context = new DefaultHttpContext();
         context.Features.Set<IHttpWebSocketFeature>(new UpgradeFeature());
         context.Request.QueryString = new QueryString(query);
@@ -23,8 +24,8 @@ public sealed class WebSocketAccessTokenTests
             context.Request.Headers.SecWebSocketProtocol = protocols;
         }
 
-        context.SetEndpoint(new Endpoint(_ => Task.CompletedTask, new EndpointMetadataCollection(new ProxyRouteMetadata(route, null)), "r"));
-        return (context, route.Security);
+        context.SetEndpoint(new Endpoint(_ => Task.CompletedTask, new EndpointMetadataCollection(policy), "r"));
+        return (context, policy);
     }
 
     [Fact]
