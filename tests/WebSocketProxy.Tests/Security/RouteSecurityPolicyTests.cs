@@ -1,3 +1,4 @@
+using WebSocketProxy.Model;
 using FluentAssertions;
 using Microsoft.AspNetCore.Http;
 using WebSocketProxy.Configuration;
@@ -41,10 +42,11 @@ public sealed class RouteSecurityPolicyTests
         => RouteSecurityPolicy.Create(new RouteConfig { AllowedOrigins = ["https://app.example.com"] }).IsOriginAllowed(Request("gw.example.com", origin)).Should().Be(allowed);
 
     [Fact]
-    public void Validate_BadSettings_AllReported()
+    public void Validators_BadSettings_AllReportedWithTheirKeys()
     {
         var errors = new List<string>();
-        RouteSecurityPolicy.Validate(
+        var context = new RouteValidationContext(
+            "r",
             new RouteConfig
             {
                 AllowedOrigins = ["app.example.com"],
@@ -55,6 +57,11 @@ public sealed class RouteSecurityPolicyTests
             },
             "R",
             errors);
+
+        new WebSocketProxy.Admission.AdmissionRouteValidator().Validate(context);
+        new WebSocketProxy.Forwarding.SessionRouteValidator().Validate(context);
+
+        context.Features.Should().BeEmpty("a route with errors gets no compiled policy");
 
         errors.Should().Contain("R:AllowedOrigins:0 'app.example.com' is not an origin: use scheme://host[:port] or *.");
         errors.Should().Contain("R:IdentityHeaders 'Sec-WebSocket-Key' is a handshake header and cannot carry identity.");
