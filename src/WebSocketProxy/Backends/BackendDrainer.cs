@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using WebSocketProxy.Diagnostics;
-using WebSocketProxy.Forwarding;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
@@ -98,7 +97,7 @@ internal sealed partial class BackendDrainer : IBackendDrainer, IDisposable
         {
             if (ReferenceEquals(session.Connection.Backend, backend))
             {
-                session.RequestClose(ProxySession.ServiceRestart, "Backend draining", System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, "Proxy draining this backend");
+                session.RequestClose(ProxyCloseStatus.ServiceRestart, "Backend draining", System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, "Proxy draining this backend");
                 closed++;
             }
         }

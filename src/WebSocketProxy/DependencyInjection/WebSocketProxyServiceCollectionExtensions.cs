@@ -36,6 +36,7 @@ public static class WebSocketProxyServiceCollectionExtensions
         services.TryAddSingleton<ProxyRequestHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, SessionRouteValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, MessagesRouteValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, EndpointPolicyValidator>());
         services.AddWebSocketProxyAdmission();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackendResolver, ConfigBackendResolver>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, PowerOfTwoChoicesPolicy>());

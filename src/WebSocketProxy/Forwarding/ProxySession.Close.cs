@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 using WebSocketProxy.Diagnostics;
 
 namespace WebSocketProxy.Forwarding;
@@ -61,7 +62,7 @@ internal sealed partial class ProxySession
                 }
 
                 await destination.TryCloseOutputAsync(
-                    fromClient ? WebSocketCloseStatus.EndpointUnavailable : BadGateway,
+                    fromClient ? WebSocketCloseStatus.EndpointUnavailable : ProxyCloseStatus.BadGateway,
                     fromClient ? "Client went away" : "Backend went away",
                     _closeTimeout,
                     _timeProvider);
@@ -96,7 +97,7 @@ internal sealed partial class ProxySession
 
                 destination.Socket.Abort();
                 await source.TryCloseOutputAsync(
-                    fromClient ? BadGateway : WebSocketCloseStatus.EndpointUnavailable,
+                    fromClient ? ProxyCloseStatus.BadGateway : WebSocketCloseStatus.EndpointUnavailable,
                     fromClient ? "Backend went away" : "Client went away",
                     _closeTimeout,
                     _timeProvider);

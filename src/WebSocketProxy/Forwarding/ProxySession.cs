@@ -15,9 +15,6 @@ namespace WebSocketProxy.Forwarding;
 /// </summary>
 internal sealed partial class ProxySession : ISessionControl
 {
-    internal const WebSocketCloseStatus BadGateway = (WebSocketCloseStatus)1014;
-    internal const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
-
     /// <summary>The longest timer a <see cref="TimeProvider"/> takes (about 49 days); a later token expiry re-arms.</summary>
     private static readonly TimeSpan MaxTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 

@@ -18,6 +18,11 @@ public sealed class ConfigurationTests
         var ct = Ws.Timeout();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        foreach (var json in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(json); // the sample's appsettings.json sits in the test output folder
+        }
+
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -66,6 +71,11 @@ public sealed class ConfigurationTests
         });
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        foreach (var json in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(json); // the sample's appsettings.json sits in the test output folder
+        }
+
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         ((IConfigurationBuilder)builder.Configuration).Add(source);
         builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));

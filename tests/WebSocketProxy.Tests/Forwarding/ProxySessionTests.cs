@@ -75,7 +75,7 @@ public sealed class ProxySessionTests
         var running = session.RunAsync();
         var buffer = new byte[64];
 
-        session.RequestClose(ProxySession.ServiceRestart, "drained", WebSocketCloseStatus.EndpointUnavailable, "proxy going away");
+        session.RequestClose(ProxyCloseStatus.ServiceRestart, "drained", WebSocketCloseStatus.EndpointUnavailable, "proxy going away");
 
         (await clientLeg.Client.ReceiveAsync(buffer.AsMemory(), ct)).MessageType.Should().Be(WebSocketMessageType.Close);
         clientLeg.Client.CloseStatus.Should().Be((WebSocketCloseStatus)1012);
