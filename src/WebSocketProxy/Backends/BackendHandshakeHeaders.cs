@@ -7,7 +7,7 @@ using WebSocketProxy.Security;
 
 namespace WebSocketProxy.Backends;
 
-/// <summary>Builds the headers of the backend handshake: the allow-listed request headers, <c>X-Forwarded-*</c> and trace context.</summary>
+/// <summary>Builds the headers of the backend handshake: the client's end-to-end headers (or an allow-list of them), <c>X-Forwarded-*</c>, trace context and identity headers.</summary>
 /// <remarks>Hop-by-hop and <c>Sec-WebSocket-*</c> headers are never copied: the backend leg negotiates its own.</remarks>
 internal static class BackendHandshakeHeaders
 {
@@ -15,21 +15,26 @@ internal static class BackendHandshakeHeaders
     public const string XForwardedProto = "X-Forwarded-Proto";
     public const string XForwardedHost = "X-Forwarded-Host";
 
+    /// <summary>Headers the proxy never copies from the client: hop-by-hop, the ones the backend leg sets itself, and the ones the proxy produces.</summary>
+    private static readonly HashSet<string> NeverCopied = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Upgrade", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer", "Proxy-Connection",
+        "Proxy-Authenticate", "Proxy-Authorization", "Host", "Content-Length", "Content-Type", "Expect",
+        XForwardedFor, XForwardedProto, XForwardedHost, "Forwarded", "traceparent", "tracestate",
+    };
+
     public static void Apply(HttpContext context, BackendHandshakePolicy policy, RouteSecurityPolicy? security, KeyValuePair<string, string>[] identityHeaders, ClientWebSocketOptions options)
     {
         var request = context.Request;
-        foreach (var name in policy.ForwardHeaders)
+        foreach (var (name, values) in request.Headers)
         {
-            if (security?.IsIdentityHeader(name) == true)
+            if (!ShouldCopy(name, policy, security) || StringValues.IsNullOrEmpty(values))
             {
-                continue; // a client's copy of an identity header is never believed
+                continue;
             }
 
-            if (request.Headers.TryGetValue(name, out var values) && !StringValues.IsNullOrEmpty(values))
-            {
-                var separator = string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
-                options.SetRequestHeader(name, values.Count == 1 ? values[0] : string.Join(separator, values.ToArray()));
-            }
+            var separator = string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
+            options.SetRequestHeader(name, values.Count == 1 ? values[0] : string.Join(separator, values.ToArray()));
         }
 
         if (policy.XForwarded != ForwardedHeadersMode.Off)
@@ -50,6 +55,21 @@ internal static class BackendHandshakeHeaders
         {
             options.SetRequestHeader(name, value);
         }
+    }
+
+    private static bool ShouldCopy(string name, BackendHandshakePolicy policy, RouteSecurityPolicy? security)
+    {
+        if (name.Length == 0 || name[0] == ':' || NeverCopied.Contains(name) || name.StartsWith("Sec-WebSocket-", StringComparison.OrdinalIgnoreCase))
+        {
+            return false; // pseudo-headers (HTTP/2), hop-by-hop, handshake and proxy-produced headers
+        }
+
+        if (security?.IsIdentityHeader(name) == true || policy.Removed?.Contains(name) == true)
+        {
+            return false; // a client's copy of an identity header is never believed
+        }
+
+        return policy.AllowList is null || policy.AllowList.Contains(name);
     }
 
     private static void SetForwarded(ClientWebSocketOptions options, IHeaderDictionary headers, string name, string value, bool append)

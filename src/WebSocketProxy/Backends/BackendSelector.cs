@@ -237,7 +237,14 @@ internal sealed partial class BackendSelector
         }
 
         backend.ReleaseSlot();
-        Log.BackendConnectFailed(_logger, backend.Id, cluster.Id, target, result.ErrorType, result.StatusCode, result.Error);
+        // An expected refusal is one line without a stack trace, and the client's query values never reach the log.
+        var redacted = BackendUri.Redact(target);
+        Log.BackendConnectFailed(_logger, backend.Id, cluster.Id, redacted, result.ErrorType, result.StatusCode);
+        if (result.Error is not null)
+        {
+            Log.BackendConnectFailureDetail(_logger, backend.Id, redacted, result.Error);
+        }
+
         state.LastFailure = result;
         return new AttemptOutcome(result, TryAnother: result.IsRetryable);
     }
@@ -278,7 +285,10 @@ internal sealed partial class BackendSelector
     private static partial class Log
     {
         [LoggerMessage(EventId = EventIds.BackendConnectFailed, EventName = nameof(EventIds.BackendConnectFailed), Level = LogLevel.Warning, Message = "Backend {Backend} of cluster {Cluster} at {Target} failed the handshake: {ErrorType} ({StatusCode}).")]
-        public static partial void BackendConnectFailed(ILogger logger, string backend, string cluster, Uri target, string errorType, int statusCode, Exception? exception);
+        public static partial void BackendConnectFailed(ILogger logger, string backend, string cluster, string target, string errorType, int statusCode);
+
+        [LoggerMessage(EventId = EventIds.BackendConnectFailureDetail, EventName = nameof(EventIds.BackendConnectFailureDetail), Level = LogLevel.Debug, Message = "Backend {Backend} at {Target}: the handshake failure in detail.")]
+        public static partial void BackendConnectFailureDetail(ILogger logger, string backend, string target, Exception exception);
 
         [LoggerMessage(EventId = EventIds.BackendSkipped, EventName = nameof(EventIds.BackendSkipped), Level = LogLevel.Debug, Message = "Backend {Backend} of cluster {Cluster} skipped: {Reason}.")]
         public static partial void BackendSkipped(ILogger logger, string backend, string cluster, string reason);

@@ -39,21 +39,53 @@ public sealed record RouteConfig
     /// <value>Defaults to 30 seconds. <see cref="TimeSpan.Zero"/> disables pings.</value>
     public TimeSpan? KeepAliveInterval { get; init; }
 
-    /// <summary>Gets how long the proxy waits for a pong before it considers a leg dead.</summary>
-    /// <value>Defaults to 0 (unsolicited pongs only, no timeout). When set, a leg that misses it is aborted and the other leg closed.</value>
+    /// <summary>Gets how long the proxy waits for the pong to its ping before it considers a leg dead.</summary>
+    /// <value>
+    /// Defaults to 30 seconds: the proxy sends real pings on both legs every <see cref="KeepAliveInterval"/>, and a leg whose
+    /// peer does not answer in time (a half-open connection, a vanished client) is aborted and the other leg closed
+    /// (1001 to the backend, 1014 to the client). <see cref="TimeSpan.Zero"/> sends unsolicited pongs only, which detect nothing.
+    /// </value>
     public TimeSpan? KeepAliveTimeout { get; init; }
+
+    /// <summary>Gets how long one write to a leg may stay pending (its peer stopped reading and the TCP window is full) before the session ends.</summary>
+    /// <value>Defaults to 30 seconds; <see cref="TimeSpan.Zero"/> or <see cref="Timeout.InfiniteTimeSpan"/> disables it. The stalled leg is aborted and the other leg closed (1001 or 1014).</value>
+    public TimeSpan? SendTimeout { get; init; }
+
+    /// <summary>Gets how many frames one message from the client may be split into.</summary>
+    /// <value>Defaults to 1024. A message with more frames (a fragment flood of tiny or empty frames) closes the client with 1008 and the backend with 1001.</value>
+    public int? MaxFramesPerMessage { get; init; }
+
+    /// <summary>Gets how many control frames (pings, pongs) per second a client may send, averaged over a burst of the same size.</summary>
+    /// <value>Defaults to 50. A client over the budget (a ping flood the proxy would answer without limit) is closed with 1008.</value>
+    public int? MaxControlFramesPerSecond { get; init; }
 
     /// <summary>Gets whether permessage-deflate may be negotiated with the client (client leg only).</summary>
     /// <value>Defaults to <see langword="false"/>. Each leg negotiates on its own, so messages stay inspectable.</value>
     public bool? AllowCompression { get; init; }
 
-    /// <summary>Gets the request headers copied to the backend handshake, in addition to the ones the proxy always sets.</summary>
-    /// <value>Empty by default. <c>Cookie</c> and <c>Authorization</c> are forwarded only when listed here. Hop-by-hop and <c>Sec-WebSocket-*</c> headers are never copied.</value>
+    /// <summary>Gets an allow-list of request headers copied to the backend handshake; when set, no other client header is copied.</summary>
+    /// <value>
+    /// Empty by default: every end-to-end request header is copied (as YARP and nginx do), including <c>Origin</c>,
+    /// <c>Cookie</c> and <c>Authorization</c>, except hop-by-hop headers, <c>Host</c> (taken from the backend address),
+    /// the <c>Sec-WebSocket-*</c> handshake headers (the backend leg negotiates its own), <c>X-Forwarded-*</c> (see
+    /// <see cref="XForwarded"/>), trace context (the proxy's own), the route's identity headers and <see cref="RemoveHeaders"/>.
+    /// </value>
     public IReadOnlyList<string>? ForwardHeaders { get; init; }
 
+    /// <summary>Gets request headers never copied to the backend handshake, in either mode.</summary>
+    /// <value>Empty by default.</value>
+    public IReadOnlyList<string>? RemoveHeaders { get; init; }
+
     /// <summary>Gets how <c>X-Forwarded-For</c>, <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Host</c> are produced.</summary>
-    /// <value>Defaults to <see cref="ForwardedHeadersMode.Append"/>.</value>
+    /// <value>
+    /// Defaults to <see cref="ForwardedHeadersMode.Set"/>: values a client sent are replaced, so a client cannot claim another
+    /// address or host. Use <see cref="ForwardedHeadersMode.Append"/> behind a trusted proxy that sets them.
+    /// </value>
     public ForwardedHeadersMode? XForwarded { get; init; }
+
+    /// <summary>Gets extra response headers passed to the client when a backend refuses the upgrade with a status of its own.</summary>
+    /// <value>Empty by default: only <c>WWW-Authenticate</c>, <c>Retry-After</c> and <c>Content-Type</c> are passed (never <c>Set-Cookie</c> or internal headers unless listed here).</value>
+    public IReadOnlyList<string>? PassThroughResponseHeaders { get; init; }
 
     /// <summary>Gets the names of the message transformers that every message on this route passes through, in order.</summary>
     /// <value>Empty by default: messages are streamed frame by frame without being assembled.</value>
@@ -61,8 +93,10 @@ public sealed record RouteConfig
 
     /// <summary>Gets the origins (<c>scheme://host[:port]</c>) whose browser pages may open this route; <c>*</c> allows any.</summary>
     /// <value>
-    /// Empty by default, which allows same-origin requests only (the <c>Origin</c> host and port equal the request's <c>Host</c>).
-    /// Any other <c>Origin</c> is answered 403 (cross-site WebSocket hijacking).
+    /// Empty by default, which allows any origin, as ASP.NET Core's <c>WebSocketOptions.AllowedOrigins</c> does, so split
+    /// deployments (app.example.com → ws.example.com) work. List origins on routes that authenticate with cookies: a
+    /// cross-site page could otherwise open the route with the user's cookies (cross-site WebSocket hijacking); the proxy
+    /// logs a warning at startup for each route that requires authorization and has no list. An <c>Origin</c> not listed is answered 403.
     /// </value>
     public IReadOnlyList<string>? AllowedOrigins { get; init; }
 
@@ -83,7 +117,7 @@ public sealed record RouteConfig
     public bool? CloseOnTokenExpiry { get; init; }
 
     /// <summary>Gets how many sessions may be open at once per client IP address and per user.</summary>
-    /// <value>No limit by default.</value>
+    /// <value>256 sessions per IP address and no per-user limit by default (see <see cref="ConcurrentConnectionLimitConfig.PerIp"/>).</value>
     public ConcurrentConnectionLimitConfig? ConcurrentConnections { get; init; }
 
     /// <summary>Gets the per-connection message rate limit.</summary>

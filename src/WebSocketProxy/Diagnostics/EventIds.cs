@@ -20,6 +20,7 @@ internal static class EventIds
     public const int IdleTimeout = 112;
     public const int CloseTimedOut = 113;
     public const int PumpFailed = 114;
+    public const int SendStalled = 115;
     public const int Draining = 130;
     public const int Drained = 131;
 
@@ -30,6 +31,7 @@ internal static class EventIds
     public const int NoBackendAvailable = 203;
     public const int PanicMode = 204;
     public const int ConnectDeadlineExceeded = 205;
+    public const int BackendConnectFailureDetail = 206;
     public const int DnsResolved = 210;
     public const int DnsRefreshFailed = 211;
     public const int BackendDraining = 220;
@@ -40,6 +42,7 @@ internal static class EventIds
     // 300–399: Security and admission
     public const int OriginRejected = 300;
     public const int TokenExpired = 301;
+    public const int NoOriginList = 302;
     public const int ApiKeyRejected = 310;
 
     // 400–499: Rate limiting

@@ -18,11 +18,6 @@ namespace WebSocketProxy.Forwarding;
 /// </summary>
 internal sealed partial class ProxyRequestHandler
 {
-    private static readonly HashSet<string> NotPassedThrough = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Upgrade", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer", "Proxy-Connection", "Content-Length", "Date", "Server",
-    };
-
     private readonly IProxyConfigSource _config;
     private readonly BackendSelector _selector;
     private readonly SessionRegistry _sessions;
@@ -67,6 +62,12 @@ internal sealed partial class ProxyRequestHandler
             return;
         }
 
+        if (!BackendUri.IsSafePath(context, route))
+        {
+            await RejectAsync(context, route, StatusCodes.Status400BadRequest, RejectionReasons.InvalidPath, "The request path contains an encoded dot segment or separator and is not forwarded.");
+            return;
+        }
+
         var snapshot = _config.Current;
         var cluster = inlineCluster ?? snapshot.Clusters.GetValueOrDefault(route.ClusterId);
         if (cluster is null)
@@ -101,7 +102,20 @@ internal sealed partial class ProxyRequestHandler
         }
 
         var backend = selection.Backend!; // set with the socket
+        if (_sessions.IsDraining)
+        {
+            // The drain began while the backend handshake was in flight: never answer 101 to a gateway that is stopping.
+            backend.ReleaseSlot();
+            await new SessionLeg(backendSocket, "backend").TryCloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "Proxy shutting down", snapshot.Options.CloseTimeout, _timeProvider);
+            backendSocket.Dispose();
+            context.Response.Headers.RetryAfter = "5";
+            await RejectAsync(context, route, StatusCodes.Status503ServiceUnavailable, RejectionReasons.ShuttingDown, "The gateway is shutting down.");
+            return;
+        }
+
         connection.Backend = backend;
+        var capture = context.Features.Get<IHttpUpgradeFeature>() as UpgradeStreamCapture;
+        capture?.SetLimits(route.MaxFramesPerMessage, route.MaxControlFramesPerSecond);
         WebSocket clientSocket;
         try
         {
@@ -130,15 +144,20 @@ internal sealed partial class ProxyRequestHandler
             CloseTimeout = snapshot.Options.CloseTimeout,
             ReceiveBufferSize = snapshot.Options.ReceiveBufferSize,
             CoalesceWrites = snapshot.Options.CoalesceWrites,
+            ClientInspector = capture?.Inspector,
         };
-        var transport = (context.Features.Get<IHttpUpgradeFeature>() as UpgradeStreamCapture)?.Stream;
-        var session = new ProxySession(connection, options, clientSocket, transport, backendSocket, _metrics, _sessionLogger, _timeProvider);
+        var session = new ProxySession(connection, options, clientSocket, capture?.Stream, backendSocket, _metrics, _sessionLogger, _timeProvider);
         var started = _timeProvider.GetTimestamp();
         backend.OnSessionStarted();
         var sessionMetrics = _metrics.SessionStarted(route.Id, cluster.Id);
         Log.SessionStarted(_logger, context.TraceIdentifier, route.Id, backend.Id, backendSocket.SubProtocol);
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _sessions.Add(session, completion.Task);
+        if (_sessions.IsDraining)
+        {
+            session.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseStatus.EndpointUnavailable, "Proxy shutting down"); // the drain's snapshot may have missed it
+        }
+
         try
         {
             await session.RunAsync();
@@ -170,9 +189,12 @@ internal sealed partial class ProxyRequestHandler
 
         if (selection.ResponseHeaders is not null)
         {
+            // Only a documented safe set (plus the route's list) of the backend's refusal headers reaches the client:
+            // never its cookies or internal debug headers.
+            var passThrough = route.HandshakePolicy().PassThroughResponseHeaders;
             foreach (var (name, values) in selection.ResponseHeaders)
             {
-                if (!NotPassedThrough.Contains(name) && !name.StartsWith("Sec-WebSocket-", StringComparison.OrdinalIgnoreCase))
+                if (passThrough.Contains(name) && !name.StartsWith("Sec-WebSocket-", StringComparison.OrdinalIgnoreCase))
                 {
                     context.Response.Headers[name] = values.ToArray();
                 }

@@ -56,7 +56,7 @@ internal sealed partial class ProxySession
                 {
                     forward = false;
                     _metrics.MessageDropped(_route.Id, direction, "rate_limit");
-                    if (verdict == RateLimitVerdict.DropWithNotice && await TrySendAsync(input, MessageLimiter.DropNotice, WebSocketMessageType.Text) is { } failed)
+                    if (verdict == RateLimitVerdict.DropWithNotice && await TrySendAsync(source, MessageLimiter.DropNotice, WebSocketMessageType.Text) is { } failed)
                     {
                         return PumpOutcome.SourceFailed(failed);
                     }
@@ -80,7 +80,7 @@ internal sealed partial class ProxySession
                         _metrics.MessageDropped(_route.Id, direction, "transformer");
                         break;
                     case MessageTransformAction.Reply:
-                        if (await TrySendAsync(input, decision.Payload, decision.MessageType ?? WebSocketMessageType.Text) is { } failed)
+                        if (await TrySendAsync(source, decision.Payload, decision.MessageType ?? WebSocketMessageType.Text) is { } failed)
                         {
                             return PumpOutcome.SourceFailed(failed);
                         }
@@ -96,7 +96,7 @@ internal sealed partial class ProxySession
 
             if (forward)
             {
-                if (await TrySendAsync(destination.Socket, context.Payload, messageType) is { } failed)
+                if (await TrySendAsync(destination, context.Payload, messageType) is { } failed)
                 {
                     return PumpOutcome.DestinationFailed(failed);
                 }
@@ -113,11 +113,11 @@ internal sealed partial class ProxySession
     }
 
     /// <summary>Sends one whole message; returns the socket failure instead of throwing it.</summary>
-    private static async ValueTask<Exception?> TrySendAsync(WebSocket socket, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType)
+    private async ValueTask<Exception?> TrySendAsync(SessionLeg leg, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType)
     {
         try
         {
-            await socket.SendAsync(payload, messageType, true, CancellationToken.None);
+            await SendAsync(leg, payload, messageType, endOfMessage: true);
             return null;
         }
         catch (Exception ex) when (IsSocketFailure(ex))

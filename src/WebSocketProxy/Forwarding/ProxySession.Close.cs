@@ -49,6 +49,11 @@ internal sealed partial class ProxySession
             case PumpOutcomeKind.SourceClosed:
                 // Forward the close as received; the other pump forwards the reply, completing both handshakes.
                 await destination.TryCloseOutputAsync(outcome.Status ?? WebSocketCloseStatus.Empty, outcome.Reason, _closeTimeout, _timeProvider);
+                if (!fromClient)
+                {
+                    await CompleteBackendCloseAsync(source, outcome);
+                }
+
                 break;
 
             case PumpOutcomeKind.SourceFailed:
@@ -66,11 +71,11 @@ internal sealed partial class ProxySession
                     fromClient ? "Client went away" : "Backend went away",
                     _closeTimeout,
                     _timeProvider);
-                if (fromClient && _clientTransport is not null && outcome.Error is WebSocketException { WebSocketErrorCode: WebSocketError.Faulted })
+                if (fromClient && _inspector is not null && outcome.Error is WebSocketException { WebSocketErrorCode: WebSocketError.Faulted })
                 {
-                    // The socket itself told the client why (1002 protocol error, 1007 invalid UTF-8):
-                    // linger until the client hangs up, so that close frame is not destroyed by a TCP reset.
-                    await LingerAsync(_clientTransport is CoalescingStream coalescing ? coalescing.Inner : _clientTransport);
+                    // The socket itself told the client why (1002 protocol error, 1007 invalid UTF-8): linger until the
+                    // client's close frame arrives, so ours is not destroyed by a TCP reset, then close TCP (RFC 6455 §7.1.1).
+                    await LingerAsync(_inspector);
                 }
 
                 source.Socket.Abort();
@@ -142,15 +147,38 @@ internal sealed partial class ProxySession
         }
     }
 
-    /// <summary>Reads and discards from a raw transport until the peer closes it, for at most one second or the close timeout.</summary>
-    private async Task LingerAsync(Stream transport)
+    /// <summary>
+    /// The backend closed first: once the client has had half the close timeout to answer (its answer is forwarded as
+    /// usual), the proxy answers the backend itself with the backend's own code, so the backend's close handshake
+    /// completes whatever the client does.
+    /// </summary>
+    private async Task CompleteBackendCloseAsync(SessionLeg backend, PumpOutcome outcome)
+    {
+        var clientPump = _clientPump;
+        if (clientPump is not null && !clientPump.IsCompleted)
+        {
+            try
+            {
+                await clientPump.WaitAsync(_closeTimeout / 2, _timeProvider);
+            }
+            catch (TimeoutException)
+            {
+                // The client is silent: answer for it below.
+            }
+        }
+
+        await backend.TryCloseOutputAsync(outcome.Status ?? WebSocketCloseStatus.Empty, outcome.Reason, _closeTimeout, _timeProvider);
+    }
+
+    /// <summary>Reads and discards the client's transport until its close frame has arrived or it hangs up, for at most one second or the close timeout.</summary>
+    private async Task LingerAsync(ClientFrameInspector transport)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(1024);
         var linger = _closeTimeout < TimeSpan.FromSeconds(1) ? _closeTimeout : TimeSpan.FromSeconds(1);
         using var timeout = new CancellationTokenSource(linger, _timeProvider);
         try
         {
-            while (await transport.ReadAsync(buffer.AsMemory(), timeout.Token) > 0)
+            while (!transport.CloseFrameReceived && await transport.ReadAsync(buffer.AsMemory(), timeout.Token) > 0)
             {
             }
         }
@@ -183,6 +211,9 @@ internal sealed partial class ProxySession
 
         [LoggerMessage(EventId = EventIds.PumpFailed, EventName = nameof(EventIds.PumpFailed), Level = LogLevel.Error, Message = "Session {ConnectionId}: the {Direction} pump failed.")]
         public static partial void PumpFailed(ILogger logger, string connectionId, MessageDirection direction, Exception exception);
+
+        [LoggerMessage(EventId = EventIds.SendStalled, EventName = nameof(EventIds.SendStalled), Level = LogLevel.Information, Message = "Session {ConnectionId}: a send to the {Leg} leg has been pending for {SendTimeout}; aborting that leg.")]
+        public static partial void SendStalled(ILogger logger, string connectionId, string leg, TimeSpan sendTimeout);
 
         [LoggerMessage(EventId = EventIds.TokenExpired, EventName = nameof(EventIds.TokenExpired), Level = LogLevel.Information, Message = "Session {ConnectionId} on route {Route}: the client's token expired; closing with 1008.")]
         public static partial void TokenExpired(ILogger logger, string connectionId, string route);

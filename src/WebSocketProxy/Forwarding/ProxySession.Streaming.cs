@@ -13,7 +13,6 @@ internal sealed partial class ProxySession
     private async Task<PumpOutcome> StreamAsync(SessionLeg source, SessionLeg destination, MessageDirection direction)
     {
         var input = source.Socket;
-        var output = destination.Socket;
         var maxMessageBytes = _route.MaxMessageBytesFor(direction);
         var directionTag = ProxyMetrics.DirectionTag(direction);
         var gather = _coalesce && direction == MessageDirection.BackendToClient ? _clientTransport as CoalescingStream : null;
@@ -121,7 +120,7 @@ internal sealed partial class ProxySession
                 try
                 {
                     gather?.BeginGather();
-                    await output.SendAsync(buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
+                    await SendAsync(destination, buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage);
                 }
                 catch (Exception ex) when (IsSocketFailure(ex))
                 {

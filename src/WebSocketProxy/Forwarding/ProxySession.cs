@@ -30,7 +30,11 @@ internal sealed partial class ProxySession : ISessionControl
     private readonly TimeSpan _closeTimeout;
     private readonly int _bufferSize;
     private readonly Stream? _clientTransport;
+    private readonly ClientFrameInspector? _inspector;
+    private readonly TimeSpan _sendTimeout;
     private readonly bool _coalesce;
+    private Task? _clientPump;
+    private ITimer? _stallTimer;
     private CancellationTokenSource? _ended;
     private ITimer? _idleTimer;
     private ITimer? _expiryTimer;
@@ -49,6 +53,13 @@ internal sealed partial class ProxySession : ISessionControl
         _bufferSize = options.ReceiveBufferSize;
         _coalesce = options.CoalesceWrites;
         _clientTransport = clientTransport;
+        _inspector = options.ClientInspector;
+        if (_inspector is not null)
+        {
+            _inspector.OnViolation = OnClientViolation;
+        }
+
+        _sendTimeout = _route.SendTimeout;
         _client = new SessionLeg(client, "client");
         _backend = new SessionLeg(backend, "backend");
         _metrics = metrics;
@@ -98,7 +109,7 @@ internal sealed partial class ProxySession : ISessionControl
 
         try
         {
-            var toBackend = PumpAsync(_client, _backend, MessageDirection.ClientToBackend);
+            var toBackend = _clientPump = PumpAsync(_client, _backend, MessageDirection.ClientToBackend);
             var toClient = PumpAsync(_backend, _client, MessageDirection.BackendToClient);
             var first = await Task.WhenAny(toBackend, toClient);
             var other = first == toBackend ? toClient : toBackend;
@@ -123,6 +134,11 @@ internal sealed partial class ProxySession : ISessionControl
             if (_expiryTimer is not null)
             {
                 await _expiryTimer.DisposeAsync();
+            }
+
+            if (Volatile.Read(ref _stallTimer) is { } stallTimer)
+            {
+                await stallTimer.DisposeAsync();
             }
 
             ClientCloseStatus = _client.Socket.CloseStatus;
@@ -202,4 +218,69 @@ internal sealed partial class ProxySession : ISessionControl
     }
 
     private void Touch() => Volatile.Write(ref _lastActivity, _timeProvider.GetTimestamp());
+
+    /// <summary>The client broke a frame limit (a fragment or control-frame flood): 1008 to it, 1001 to the backend.</summary>
+    private void OnClientViolation(string reason)
+    {
+        Log.Violation(_logger, Connection.ConnectionId, _client.Name, (int)WebSocketCloseStatus.PolicyViolation, reason);
+        RequestClose(WebSocketCloseStatus.PolicyViolation, reason, WebSocketCloseStatus.EndpointUnavailable, "Peer closed");
+    }
+
+    /// <summary>
+    /// Sends on a leg, noting when the send has to wait (the peer stopped reading): a watchdog, created the first time
+    /// that happens, aborts a leg whose send stays pending past the route's send timeout. Sends that complete at once
+    /// cost one check.
+    /// </summary>
+    private ValueTask SendAsync(SessionLeg leg, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType, bool endOfMessage)
+    {
+        var send = leg.Socket.SendAsync(payload, messageType, endOfMessage, CancellationToken.None);
+        if (send.IsCompleted || _sendTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return send;
+        }
+
+        return AwaitPendingSendAsync(leg, send);
+    }
+
+    private async ValueTask AwaitPendingSendAsync(SessionLeg leg, ValueTask send)
+    {
+        leg.SendPendingSince = _timeProvider.GetTimestamp();
+        EnsureStallTimer();
+        try
+        {
+            await send;
+        }
+        finally
+        {
+            leg.SendPendingSince = 0;
+        }
+    }
+
+    private void EnsureStallTimer()
+    {
+        if (Volatile.Read(ref _stallTimer) is not null || Volatile.Read(ref _finished) != 0)
+        {
+            return;
+        }
+
+        var period = _sendTimeout / 4;
+        var timer = _timeProvider.CreateTimer(static state => ((ProxySession)state!).OnStallTimer(), this, period, period);
+        if (Interlocked.CompareExchange(ref _stallTimer, timer, null) is not null)
+        {
+            timer.Dispose();
+        }
+    }
+
+    private void OnStallTimer()
+    {
+        foreach (var leg in (ReadOnlySpan<SessionLeg>)[_client, _backend])
+        {
+            var since = leg.SendPendingSince;
+            if (since != 0 && _timeProvider.GetElapsedTime(since) >= _sendTimeout)
+            {
+                Log.SendStalled(_logger, Connection.ConnectionId, leg.Name, _sendTimeout);
+                leg.Socket.Abort(); // the pump's pending send fails: the other leg gets 1001 or 1014
+            }
+        }
+    }
 }

@@ -6,6 +6,7 @@ namespace WebSocketProxy.Forwarding;
 internal sealed class SessionLeg
 {
     private int _closeSent;
+    private long _sendPendingSince;
 
     public SessionLeg(WebSocket socket, string name)
     {
@@ -18,6 +19,13 @@ internal sealed class SessionLeg
     public string Name { get; }
 
     public bool CloseSent => Volatile.Read(ref _closeSent) != 0;
+
+    /// <summary>Gets or sets when the pending send on this leg started (a <see cref="TimeProvider"/> timestamp); 0 when none is pending.</summary>
+    public long SendPendingSince
+    {
+        get => Volatile.Read(ref _sendPendingSince);
+        set => Volatile.Write(ref _sendPendingSince, value);
+    }
 
     /// <summary>Sends a close frame unless one was already sent or the socket is gone. Never throws.</summary>
     public async Task TryCloseOutputAsync(WebSocketCloseStatus status, string? description, TimeSpan timeout, TimeProvider timeProvider)

@@ -19,4 +19,7 @@ internal sealed record SessionOptions
     public int ReceiveBufferSize { get; init; } = 64 * 1024;
 
     public bool CoalesceWrites { get; init; }
+
+    /// <summary>Gets the frame inspector under the client's WebSocket (frame limits, close-frame detection); null without a captured transport.</summary>
+    public ClientFrameInspector? ClientInspector { get; init; }
 }

@@ -26,6 +26,16 @@ internal sealed class SessionRouteValidator : IRouteConfigValidator
         CheckTimeSpan(context, config.IdleTimeout, "IdleTimeout");
         CheckTimeSpan(context, config.KeepAliveInterval, "KeepAliveInterval");
         CheckTimeSpan(context, config.KeepAliveTimeout, "KeepAliveTimeout");
+        CheckTimeSpan(context, config.SendTimeout, "SendTimeout");
+        if (config.MaxFramesPerMessage is < 1)
+        {
+            context.AddError("MaxFramesPerMessage", "must be at least 1.");
+        }
+
+        if (config.MaxControlFramesPerSecond is < 1)
+        {
+            context.AddError("MaxControlFramesPerSecond", "must be at least 1.");
+        }
     }
 
     private static void CheckTimeSpan(RouteValidationContext context, TimeSpan? value, string key)

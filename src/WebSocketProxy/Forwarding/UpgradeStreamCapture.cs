@@ -6,22 +6,43 @@ using WebSocketProxy.Model;
 namespace WebSocketProxy.Forwarding;
 
 /// <summary>
-/// Wraps the upgrade feature so the client's WebSocket runs over a <see cref="CoalescingStream"/> the proxy
-/// holds: the backend→client pump gathers bursts of frames into one socket write, and after the WebSocket
-/// itself failed the client with 1002 or 1007 the proxy lingers on the raw stream until the client closes it,
-/// so the close frame is not destroyed by a TCP reset.
+/// Wraps the upgrade feature so the client's WebSocket runs over a transport the proxy holds: a
+/// <see cref="ClientFrameInspector"/> that enforces the route's frame limits and sees the client's close frame, and,
+/// with <c>CoalesceWrites</c>, a <see cref="CoalescingStream"/> that gathers bursts of frames into one socket write.
+/// After the WebSocket itself failed the client with 1002 or 1007 the proxy lingers on the raw stream until the
+/// client's close frame arrives, so the close frame is not destroyed by a TCP reset.
 /// </summary>
-internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coalesce) : IHttpUpgradeFeature
+internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coalesce, TimeProvider timeProvider) : IHttpUpgradeFeature
 {
+    private int _maxFramesPerMessage = int.MaxValue;
+    private int _maxControlFramesPerSecond = int.MaxValue;
+
     public bool IsUpgradableRequest => inner.IsUpgradableRequest;
 
-    /// <summary>Gets the client's transport: a <see cref="CoalescingStream"/> when <c>CoalesceWrites</c> is on, else the raw upgraded stream.</summary>
+    /// <summary>Gets the client's transport: a <see cref="CoalescingStream"/> when <c>CoalesceWrites</c> is on, else the inspector.</summary>
     public Stream? Stream { get; private set; }
+
+    /// <summary>Gets the frame inspector under the client's WebSocket, once upgraded.</summary>
+    public ClientFrameInspector? Inspector { get; private set; }
+
+    /// <summary>Sets the route's frame limits; called by the handler before it accepts the client.</summary>
+    public void SetLimits(int maxFramesPerMessage, int maxControlFramesPerSecond)
+    {
+        _maxFramesPerMessage = maxFramesPerMessage;
+        _maxControlFramesPerSecond = maxControlFramesPerSecond;
+    }
 
     public async Task<Stream> UpgradeAsync()
     {
         var raw = await inner.UpgradeAsync();
-        Stream = coalesce ? new CoalescingStream(raw) : raw;
+        var inspector = new ClientFrameInspector(raw, timeProvider);
+        if (_maxFramesPerMessage != int.MaxValue || _maxControlFramesPerSecond != int.MaxValue)
+        {
+            inspector.SetLimits(_maxFramesPerMessage, _maxControlFramesPerSecond);
+        }
+
+        Inspector = inspector;
+        Stream = coalesce ? new CoalescingStream(inspector) : inspector;
         return Stream;
     }
 
@@ -31,8 +52,9 @@ internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coale
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         if (upgrade is { IsUpgradableRequest: true } && upgrade is not UpgradeStreamCapture)
         {
-            var coalesce = context.RequestServices.GetService<IProxyConfigSource>()?.Current.Options.CoalesceWrites ?? false;
-            context.Features.Set<IHttpUpgradeFeature>(new UpgradeStreamCapture(upgrade, coalesce));
+            var services = context.RequestServices;
+            var coalesce = services.GetService<IProxyConfigSource>()?.Current.Options.CoalesceWrites ?? false;
+            context.Features.Set<IHttpUpgradeFeature>(new UpgradeStreamCapture(upgrade, coalesce, services.GetService<TimeProvider>() ?? TimeProvider.System));
         }
 
         return next(context);

@@ -12,6 +12,9 @@ public static class RejectionReasons
     /// <summary>The client asked for a WebSocket version other than 13 (426).</summary>
     public const string BadVersion = "bad_version";
 
+    /// <summary>The path carries an encoded dot segment or separator (<c>..%2F</c>, <c>%2e%2e/</c>, <c>..;/</c>) that would reach the backend as a traversal (400).</summary>
+    public const string InvalidPath = "invalid_path";
+
     /// <summary>The gateway is draining for shutdown (503).</summary>
     public const string ShuttingDown = "shutting_down";
 

@@ -7,6 +7,9 @@ namespace WebSocketProxy.RateLimiting;
 /// <summary>Concurrent sessions per route and client IP address / user: partitioned concurrency limiters whose permits a session holds for its lifetime.</summary>
 internal sealed class ConnectionConcurrencyLimiter : IDisposable
 {
+    /// <summary>Sessions per route and client IP address when a route sets no limit: bounds what one address can hold.</summary>
+    public const int DefaultPerIp = 256;
+
     private readonly PartitionedRateLimiter<PartitionKey> _limiter = PartitionedRateLimiter.Create<PartitionKey, PartitionKey>(
         static key => RateLimitPartition.GetConcurrencyLimiter(key, static k => new ConcurrencyLimiterOptions
         {
@@ -20,13 +23,15 @@ internal sealed class ConnectionConcurrencyLimiter : IDisposable
     {
         leases = null;
         limit = null;
-        if (config is null)
+        var perIp = config?.PerIp ?? DefaultPerIp;
+        var perUser = config?.PerUser ?? 0;
+        if (perIp <= 0 && perUser <= 0)
         {
             return true;
         }
 
         RateLimitLease? ipLease = null;
-        if (config.PerIp is { } perIp and > 0)
+        if (perIp > 0)
         {
             ipLease = _limiter.AttemptAcquire(new PartitionKey(routeId, "ip", ClientKeys.Ip(context), perIp));
             if (!ipLease.IsAcquired)
@@ -38,7 +43,7 @@ internal sealed class ConnectionConcurrencyLimiter : IDisposable
         }
 
         RateLimitLease? userLease = null;
-        if (config.PerUser is { } perUser and > 0)
+        if (perUser > 0)
         {
             userLease = _limiter.AttemptAcquire(new PartitionKey(routeId, "user", ClientKeys.User(context), perUser));
             if (!userLease.IsAcquired)
@@ -57,9 +62,9 @@ internal sealed class ConnectionConcurrencyLimiter : IDisposable
     /// <summary>Validates a concurrent-session limit, adding every error to <paramref name="errors"/>.</summary>
     public static void Validate(ConcurrentConnectionLimitConfig? config, string key, List<string> errors)
     {
-        if (config is not null && (config.PerIp is <= 0 || config.PerUser is <= 0))
+        if (config is not null && (config.PerIp is < 0 || config.PerUser is <= 0))
         {
-            errors.Add($"{key} limits must be positive.");
+            errors.Add($"{key} limits must be positive (PerIp: 0 turns the default per-IP limit off).");
         }
     }
 

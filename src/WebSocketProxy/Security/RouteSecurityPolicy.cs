@@ -88,26 +88,13 @@ internal sealed class RouteSecurityPolicy
             return false;
         }
 
-        if (AllowAnyOrigin)
+        if (AllowAnyOrigin || !HasOriginList)
         {
-            return true;
+            return true; // no list: any origin, as ASP.NET Core's WebSocketOptions.AllowedOrigins does (split deployments work)
         }
 
-        if (!TryNormalizeOrigin(origin[0], out var normalized, out var uri))
-        {
-            return false; // "null" (sandboxed pages, file://) or garbage: never same-origin
-        }
-
-        if (HasOriginList)
-        {
-            return _allowedOrigins.Contains(normalized);
-        }
-
-        // Default: same origin only. The scheme is not compared: TLS is often terminated in front of the gateway.
-        var host = request.Host;
-        return host.HasValue
-            && string.Equals(host.Host, uri.IdnHost, StringComparison.OrdinalIgnoreCase)
-            && (host.Port == uri.Port || (host.Port is null && uri.IsDefaultPort));
+        // "null" (sandboxed pages, file://) or garbage never matches a listed origin.
+        return TryNormalizeOrigin(origin[0], out var normalized, out _) && _allowedOrigins.Contains(normalized);
     }
 
     /// <summary>Validates the route's security settings (origins, browser tokens, identity headers), adding every error to <paramref name="errors"/>.</summary>

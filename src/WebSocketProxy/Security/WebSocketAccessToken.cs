@@ -54,7 +54,7 @@ public static class WebSocketAccessToken
             var kept = new List<KeyValuePair<string, StringValues>>();
             foreach (var pair in request.Query)
             {
-                if (!string.Equals(pair.Key, parameter, StringComparison.Ordinal))
+                if (!string.Equals(pair.Key, parameter, StringComparison.OrdinalIgnoreCase)) // the query is read case-insensitively, so it is stripped so too
                 {
                     kept.Add(pair);
                 }

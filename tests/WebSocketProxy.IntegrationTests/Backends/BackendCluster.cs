@@ -128,6 +128,11 @@ internal sealed class ReloadableGateway : IAsyncDisposable
         var source = new ReloadableConfigurationSource(settings);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        foreach (var json in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(json); // the sample's appsettings.json sits in the test output folder
+        }
+
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         ((IConfigurationBuilder)builder.Configuration).Add(source);
         builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));

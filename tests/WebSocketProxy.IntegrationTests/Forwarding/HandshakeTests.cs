@@ -149,11 +149,11 @@ public sealed class HandshakeTests
     }
 
     [Fact]
-    public async Task Connect_Headers_ForwardedAppendedAndHandshakeHeadersRegenerated()
+    public async Task Connect_AllowListAndAppendMode_ForwardedAppendedAndHandshakeHeadersRegenerated()
     {
         var ct = Ws.Timeout();
         await using var backend = await TestBackend.StartEchoAsync();
-        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), route: r => r with { ForwardHeaders = ["Cookie", "X-Tenant"] });
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), route: r => r with { ForwardHeaders = ["Cookie", "X-Tenant"], XForwarded = ForwardedHeadersMode.Append });
         const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct, o =>
@@ -178,6 +178,35 @@ public sealed class HandshakeTests
         headers.Should().NotContainKey("Sec-WebSocket-Extensions", "the backend leg negotiates its own extensions");
         headers["Sec-WebSocket-Key"].Should().NotBeNullOrEmpty();
         headers["traceparent"].Should().Contain("0af7651916cd43dd8448eb211c80319c", "the trace id is propagated");
+    }
+
+    [Fact]
+    public async Task Connect_Defaults_EveryEndToEndHeaderForwarded_ClientForwardedValuesReplaced()
+    {
+        var ct = Ws.Timeout();
+        await using var backend = await TestBackend.StartEchoAsync();
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), route: r => r with { RemoveHeaders = ["X-Internal"] });
+
+        using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct, o =>
+        {
+            o.SetRequestHeader("X-Request-Id", "req-1");
+            o.SetRequestHeader("X-Custom-Thing", "value");
+            o.SetRequestHeader("Origin", "https://app.example.com");
+            o.SetRequestHeader("Cookie", "session=abc");
+            o.SetRequestHeader("X-Forwarded-Host", "evil.example");
+            o.SetRequestHeader("X-Forwarded-For", "6.6.6.6");
+            o.SetRequestHeader("X-Internal", "secret");
+        });
+
+        var headers = backend.Handshakes.Single().Headers;
+        headers["X-Request-Id"].Should().Be("req-1");
+        headers["X-Custom-Thing"].Should().Be("value");
+        headers["Origin"].Should().Be("https://app.example.com");
+        headers["Cookie"].Should().Be("session=abc");
+        headers["X-Forwarded-Host"].Should().Be($"127.0.0.1:{gateway.Port}", "a client cannot claim another host by default (Set)");
+        headers["X-Forwarded-For"].Should().Be("127.0.0.1");
+        headers.Should().NotContainKey("X-Internal");
+        headers["Host"].Should().Be(backend.WsUri().Authority, "Host comes from the backend address");
     }
 
     [Fact]

@@ -53,12 +53,12 @@ public sealed class RouteSecurityPolicyTests
                 IdentityHeaders = new Dictionary<string, string> { ["Sec-WebSocket-Key"] = "sub", ["X-Ok"] = "" },
                 MessageRateLimit = new MessageRateLimitConfig { Burst = 0 },
                 MaxClientMessageBytes = 0,
-                ConcurrentConnections = new ConcurrentConnectionLimitConfig { PerIp = 0 },
+                ConcurrentConnections = new ConcurrentConnectionLimitConfig { PerIp = -1 },
             },
             "R",
             errors);
 
-        new WebSocketProxy.Admission.AdmissionRouteValidator().Validate(context);
+        new WebSocketProxy.Admission.AdmissionRouteValidator(Microsoft.Extensions.Logging.Abstractions.NullLogger<WebSocketProxy.Admission.AdmissionRouteValidator>.Instance).Validate(context);
         new WebSocketProxy.Forwarding.SessionRouteValidator().Validate(context);
 
         context.Features.Should().BeEmpty("a route with errors gets no compiled policy");
@@ -69,7 +69,7 @@ public sealed class RouteSecurityPolicyTests
         errors.Should().Contain("R:MessageRateLimit needs PermitsPerSecond, BytesPerSecond or both.");
         errors.Should().Contain("R:MessageRateLimit:Burst must be positive.");
         errors.Should().Contain("R:MaxClientMessageBytes must be positive.");
-        errors.Should().Contain("R:ConcurrentConnections limits must be positive.");
+        errors.Should().Contain("R:ConcurrentConnections limits must be positive (PerIp: 0 turns the default per-IP limit off).");
     }
 
     [Theory]

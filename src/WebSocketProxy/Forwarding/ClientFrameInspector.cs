@@ -1,0 +1,208 @@
+namespace WebSocketProxy.Forwarding;
+
+/// <summary>
+/// The client's raw transport, read through a frame-header scanner: it counts the frames of each message and the
+/// control frames per second a client sends, and sees the client's close frame arrive. It never copies or changes a
+/// byte: payloads are skipped by their length, so the cost is per frame, not per byte.
+/// </summary>
+/// <remarks>
+/// A client over a limit (a fragment flood, a ping flood the socket would answer without limit) is reported once to
+/// <see cref="OnViolation"/>; the session then closes it with 1008. Reads come from one reader at a time (the WebSocket).
+/// </remarks>
+internal sealed class ClientFrameInspector : Stream
+{
+    private const int MaxHeaderLength = 14;
+
+    private readonly Stream _inner;
+    private readonly TimeProvider _timeProvider;
+    private readonly byte[] _header = new byte[MaxHeaderLength];
+    private int _maxFramesPerMessage = int.MaxValue;
+    private double _controlRate = double.PositiveInfinity;
+    private int _headerLength;
+    private long _payloadRemaining;
+    private bool _payloadIsClose;
+    private int _framesInMessage;
+    private double _controlTokens;
+    private long _controlRefilledAt;
+    private int _violated;
+
+    public ClientFrameInspector(Stream inner, TimeProvider timeProvider)
+    {
+        _inner = inner;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Gets or sets what to do when the client breaks a limit; called at most once, with the close reason.</summary>
+    public Action<string>? OnViolation { get; set; }
+
+    /// <summary>Gets whether the client's close frame has been read in full.</summary>
+    public bool CloseFrameReceived { get; private set; }
+
+    public Stream Inner => _inner;
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    /// <summary>Sets the route's limits; called before the client's first frame is read.</summary>
+    public void SetLimits(int maxFramesPerMessage, int maxControlFramesPerSecond)
+    {
+        _maxFramesPerMessage = maxFramesPerMessage;
+        _controlRate = maxControlFramesPerSecond;
+        _controlTokens = maxControlFramesPerSecond;
+        _controlRefilledAt = _timeProvider.GetTimestamp();
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await _inner.ReadAsync(buffer, cancellationToken);
+        Scan(buffer.Span[..read]);
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var read = _inner.Read(buffer, offset, count);
+        Scan(buffer.AsSpan(offset, read));
+        return read;
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => _inner.WriteAsync(buffer, cancellationToken);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.WriteAsync(buffer, offset, count, cancellationToken);
+
+    public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
+    public override void Flush() => _inner.Flush();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync() => _inner.DisposeAsync();
+
+    /// <summary>Walks the frame headers in the bytes just read, skipping payloads by their length.</summary>
+    private void Scan(ReadOnlySpan<byte> data)
+    {
+        while (data.Length > 0)
+        {
+            if (_payloadRemaining > 0)
+            {
+                var skip = (int)Math.Min(_payloadRemaining, data.Length);
+                _payloadRemaining -= skip;
+                data = data[skip..];
+                if (_payloadRemaining == 0 && _payloadIsClose)
+                {
+                    CloseFrameReceived = true;
+                }
+
+                continue;
+            }
+
+            // Gather the header: 2 bytes, then the extended length and the mask key they announce.
+            var needed = _headerLength < 2 ? 2 : HeaderLength(_header);
+            var take = Math.Min(needed - _headerLength, data.Length);
+            data[..take].CopyTo(_header.AsSpan(_headerLength));
+            _headerLength += take;
+            data = data[take..];
+            if (_headerLength < needed || (needed == 2 && HeaderLength(_header) > 2))
+            {
+                continue; // more header bytes to come (or the 2-byte prefix announced a longer header)
+            }
+
+            OnFrame();
+        }
+    }
+
+    private static int HeaderLength(ReadOnlySpan<byte> header)
+    {
+        var length = (header[1] & 0x7F) switch
+        {
+            126 => 4,
+            127 => 10,
+            _ => 2,
+        };
+        return (header[1] & 0x80) != 0 ? length + 4 : length;
+    }
+
+    private void OnFrame()
+    {
+        var header = _header.AsSpan(0, _headerLength);
+        var opcode = header[0] & 0x0F;
+        var payload = (header[1] & 0x7F) switch
+        {
+            126 => (long)((header[2] << 8) | header[3]),
+            127 => (long)(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header[2..10]) & long.MaxValue),
+            var small => small,
+        };
+        _headerLength = 0;
+        _payloadRemaining = payload;
+        _payloadIsClose = opcode == 0x8;
+        if (_payloadIsClose && payload == 0)
+        {
+            CloseFrameReceived = true;
+        }
+
+        if (opcode >= 0x8)
+        {
+            CountControlFrame();
+            return;
+        }
+
+        // A data frame: opcode 0 continues the current message, 1 (text) and 2 (binary) start a new one.
+        _framesInMessage = opcode == 0 ? _framesInMessage + 1 : 1;
+        if (_framesInMessage > _maxFramesPerMessage)
+        {
+            Violate("Too many frames in one message");
+        }
+    }
+
+    private void CountControlFrame()
+    {
+        if (double.IsPositiveInfinity(_controlRate))
+        {
+            return;
+        }
+
+        var now = _timeProvider.GetTimestamp();
+        var elapsed = _timeProvider.GetElapsedTime(_controlRefilledAt, now).TotalSeconds;
+        _controlRefilledAt = now;
+        _controlTokens = Math.Min(_controlRate, _controlTokens + (elapsed * _controlRate));
+        if (_controlTokens < 1)
+        {
+            Violate("Too many control frames");
+            return;
+        }
+
+        _controlTokens--;
+    }
+
+    private void Violate(string reason)
+    {
+        if (Interlocked.Exchange(ref _violated, 1) == 0)
+        {
+            OnViolation?.Invoke(reason);
+        }
+    }
+}
