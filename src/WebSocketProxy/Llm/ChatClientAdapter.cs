@@ -27,6 +27,9 @@ internal sealed class ChatClientAdapter(IServiceProvider services) : ILlmStreamA
     private const string TextId = "text";
     private const string ReasoningId = "reasoning";
 
+    /// <summary>M.E.AI's serializer options (they know <see cref="JsonElement"/> and the AI content types), without indentation.</summary>
+    private static readonly JsonSerializerOptions ArgumentsJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     public async IAsyncEnumerable<LlmStreamEvent> StreamAsync(LlmRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var client = services.GetKeyedService<IChatClient>(request.ProviderName) ?? services.GetService<IChatClient>()
@@ -301,7 +304,7 @@ internal sealed class ChatClientAdapter(IServiceProvider services) : ILlmStreamA
     }
 
     private static string SerializeArguments(IDictionary<string, object?>? arguments)
-        => arguments is null ? "{}" : JsonSerializer.Serialize(arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+        => arguments is null ? "{}" : JsonSerializer.Serialize(arguments, ArgumentsJson.GetTypeInfo(typeof(IDictionary<string, object?>)));
 
     private static int? ToInt(long? value) => value is { } v ? (int)Math.Min(v, int.MaxValue) : null;
 }

@@ -1,5 +1,4 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Net;
 using System.Text.Json;
 using FluentAssertions;
@@ -106,7 +105,7 @@ public sealed class LlmPartsTests
     public async Task ChatClient429FromOpenAISdk_RateLimitedWithRetryAfter()
     {
         var ct = Ws.Timeout();
-        var chat = new FakeChatClient(_ => throw new ClientResultException(new FakeResponse(429, """{"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}""", ("retry-after-ms", "1500"))));
+        var chat = new FakeChatClient(_ => throw new ClientResultException(new FakePipelineResponse(429, """{"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}""", ("retry-after-ms", "1500"))));
         await using var gateway = await StartGatewayAsync(
             o => o.Providers["mai"] = new LlmProviderOptions { Type = LlmAdapterNames.ChatClient },
             services: services => services.AddKeyedSingleton<IChatClient>("mai", chat));
@@ -125,41 +124,4 @@ public sealed class LlmPartsTests
     private static string Arguments(IEnumerable<JsonElement> deltas, string callId)
         => string.Concat(deltas.Where(f => f.GetProperty("part").GetString() == "tool_call" && f.GetProperty("partId").GetString() == callId)
             .Select(f => f.GetProperty("arguments").GetString()));
-
-    /// <summary>The response an OpenAI SDK keeps on its <see cref="ClientResultException"/>.</summary>
-    internal sealed class FakeResponse(int status, string body, params (string Name, string Value)[] headers) : PipelineResponse
-    {
-        private readonly Dictionary<string, string> _headers = headers.ToDictionary(h => h.Name, h => h.Value, StringComparer.OrdinalIgnoreCase);
-
-        public override int Status => status;
-
-        public override string ReasonPhrase => "Too Many Requests";
-
-        public override Stream? ContentStream { get; set; }
-
-        public override BinaryData Content => BinaryData.FromString(body);
-
-        protected override PipelineResponseHeaders HeadersCore => new FakeHeaders(_headers);
-
-        public override BinaryData BufferContent(CancellationToken cancellationToken = default) => Content;
-
-        public override ValueTask<BinaryData> BufferContentAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Content);
-
-        public override void Dispose()
-        {
-        }
-
-        private sealed class FakeHeaders(Dictionary<string, string> values) : PipelineResponseHeaders
-        {
-            public override IEnumerator<KeyValuePair<string, string>> GetEnumerator() => values.GetEnumerator();
-
-            public override bool TryGetValue(string name, out string? value) => values.TryGetValue(name, out value);
-
-            public override bool TryGetValues(string name, out IEnumerable<string>? all)
-            {
-                all = values.TryGetValue(name, out var value) ? [value] : null;
-                return all is not null;
-            }
-        }
-    }
 }
