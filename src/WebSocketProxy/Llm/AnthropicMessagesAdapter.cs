@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -6,6 +7,13 @@ using System.Text.Json;
 namespace WebSocketProxy.Llm;
 
 /// <summary>Anthropic Messages over SSE: input tokens in <c>message_start</c>, cumulative output tokens in <c>message_delta</c>.</summary>
+/// <remarks>
+/// Parts follow the content blocks (part id = block index; a tool call's id is its <c>tool_use</c> id): <c>text_delta</c>
+/// (text), <c>thinking_delta</c> (reasoning), <c>input_json_delta</c> (a <c>tool_use</c> block's arguments).
+/// <c>signature_delta</c>, <c>citations_delta</c>, redacted thinking and server-side tool blocks carry nothing a client
+/// can show and are skipped. <c>message_start</c>'s <c>output_tokens</c> is a placeholder (usually 1), so it is not
+/// reported: without a <c>message_delta</c> (cancel, error) the output is estimated from what was streamed.
+/// </remarks>
 internal sealed class AnthropicMessagesAdapter(IHttpClientFactory httpClientFactory) : ILlmStreamAdapter
 {
     private const int DefaultMaxTokens = 1024;
@@ -13,16 +21,11 @@ internal sealed class AnthropicMessagesAdapter(IHttpClientFactory httpClientFact
     public async IAsyncEnumerable<LlmStreamEvent> StreamAsync(LlmRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var system = new StringBuilder();
-        var messages = new List<LlmMessage>(request.Messages.Count);
         foreach (var m in request.Messages)
         {
             if (m.Role == "system")
             {
                 system.Append(system.Length > 0 ? "\n\n" : string.Empty).Append(m.Content);
-            }
-            else
-            {
-                messages.Add(m);
             }
         }
 
@@ -35,7 +38,7 @@ internal sealed class AnthropicMessagesAdapter(IHttpClientFactory httpClientFact
                 writer.WriteString("system", system.ToString());
             }
 
-            LlmHttp.WriteMessages(writer, "messages", messages);
+            WriteMessages(writer, request.Messages);
             writer.WriteBoolean("stream", true);
             if (request.Temperature is { } temperature)
             {
@@ -46,6 +49,8 @@ internal sealed class AnthropicMessagesAdapter(IHttpClientFactory httpClientFact
             {
                 writer.WriteNumber("top_p", topP);
             }
+
+            WriteTools(writer, request);
         });
         message.Headers.Add("anthropic-version", "2023-06-01");
         if (!string.IsNullOrEmpty(request.Provider.ApiKey))
@@ -56,24 +61,66 @@ internal sealed class AnthropicMessagesAdapter(IHttpClientFactory httpClientFact
         using var response = await LlmHttp.SendAsync(httpClientFactory.CreateClient(LlmHttp.ClientName), message, cancellationToken);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         string? finish = null;
+        var blocks = new Dictionary<int, Block>();
         await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken))
         {
             using var document = JsonDocument.Parse(item.Data);
             var root = document.RootElement;
+            var index = LlmHttp.GetInt(root, "index") ?? 0;
             switch (LlmHttp.GetString(root, "type") ?? item.EventType)
             {
                 case "message_start":
-                    if (root.TryGetProperty("message", out var start) && start.TryGetProperty("usage", out var startUsage))
+                    if (root.TryGetProperty("message", out var start) && start.TryGetProperty("usage", out var startUsage) && startUsage.ValueKind == JsonValueKind.Object)
                     {
-                        yield return LlmStreamEvent.UsageReport(ReadUsage(startUsage));
+                        // output_tokens here is a placeholder, not a count of anything streamed yet.
+                        yield return LlmStreamEvent.UsageReport(ReadUsage(startUsage) with { OutputTokens = null });
+                    }
+
+                    break;
+                case "content_block_start":
+                    var content = root.TryGetProperty("content_block", out var cb) ? cb : default;
+                    var block = new Block(LlmHttp.GetString(content, "type") ?? string.Empty, LlmHttp.GetString(content, "id"));
+                    blocks[index] = block;
+                    if (block.Type == "tool_use" && block.Id is { } toolId)
+                    {
+                        yield return LlmStreamEvent.ToolCallDelta(toolId, LlmHttp.GetString(content, "name"), string.Empty);
+                    }
+                    else if (block.Type == "text" && LlmHttp.GetString(content, "text") is { Length: > 0 } initialText)
+                    {
+                        yield return LlmStreamEvent.Delta(LlmPartType.Text, PartId(index), initialText);
+                    }
+                    else if (block.Type == "thinking" && LlmHttp.GetString(content, "thinking") is { Length: > 0 } initialThinking)
+                    {
+                        yield return LlmStreamEvent.Delta(LlmPartType.Reasoning, PartId(index), initialThinking);
                     }
 
                     break;
                 case "content_block_delta":
-                    if (root.TryGetProperty("delta", out var delta) && LlmHttp.GetString(delta, "type") == "text_delta"
-                        && LlmHttp.GetString(delta, "text") is { Length: > 0 } text)
+                    var delta = root.TryGetProperty("delta", out var d) ? d : default;
+                    switch (LlmHttp.GetString(delta, "type"))
                     {
-                        yield return LlmStreamEvent.TextDelta(text);
+                        case "text_delta" when LlmHttp.GetString(delta, "text") is { Length: > 0 } text:
+                            yield return LlmStreamEvent.Delta(LlmPartType.Text, PartId(index), text);
+                            break;
+                        case "thinking_delta" when LlmHttp.GetString(delta, "thinking") is { Length: > 0 } thinking:
+                            yield return LlmStreamEvent.Delta(LlmPartType.Reasoning, PartId(index), thinking);
+                            break;
+                        case "input_json_delta" when blocks.TryGetValue(index, out var tool) && tool is { Type: "tool_use", Id: { } callId }
+                            && LlmHttp.GetString(delta, "partial_json") is { Length: > 0 } json:
+                            blocks[index] = tool with { ArgumentsStreamed = true };
+                            yield return LlmStreamEvent.ToolCallDelta(callId, null, json);
+                            break;
+                        default:
+                            // signature_delta, citations_delta, server tool input: nothing for the client.
+                            break;
+                    }
+
+                    break;
+                case "content_block_stop":
+                    if (blocks.TryGetValue(index, out var stopped) && stopped is { Type: "tool_use", Id: { } stoppedId, ArgumentsStreamed: false })
+                    {
+                        // A call without arguments streams no input_json_delta; its arguments are still an object.
+                        yield return LlmStreamEvent.ToolCallDelta(stoppedId, null, "{}");
                     }
 
                     break;
@@ -105,6 +152,8 @@ internal sealed class AnthropicMessagesAdapter(IHttpClientFactory httpClientFact
         yield return LlmStreamEvent.Failed(null, "The stream ended before message_stop.");
     }
 
+    private static string PartId(int index) => index.ToString(CultureInfo.InvariantCulture);
+
     private static LlmUsage ReadUsage(JsonElement usage)
     {
         var input = LlmHttp.GetInt(usage, "input_tokens");
@@ -118,4 +167,161 @@ internal sealed class AnthropicMessagesAdapter(IHttpClientFactory httpClientFact
             OutputTokens = LlmHttp.GetInt(usage, "output_tokens"),
         };
     }
+
+    /// <summary>Writes the non-system messages as Anthropic content: images as <c>url</c> or <c>base64</c> sources, tool calls as <c>tool_use</c> blocks, and tool results (consecutive ones merged) as one user turn of <c>tool_result</c> blocks.</summary>
+    private static void WriteMessages(Utf8JsonWriter writer, IReadOnlyList<LlmMessage> messages)
+    {
+        writer.WriteStartArray("messages");
+        var inToolResults = false;
+        foreach (var message in messages)
+        {
+            if (message.Role == "system")
+            {
+                continue;
+            }
+
+            if (message.Role == "tool")
+            {
+                if (!inToolResults)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("role", "user");
+                    writer.WriteStartArray("content");
+                    inToolResults = true;
+                }
+
+                writer.WriteStartObject();
+                writer.WriteString("type", "tool_result");
+                writer.WriteString("tool_use_id", message.ToolCallId);
+                writer.WriteString("content", message.Content);
+                writer.WriteEndObject();
+                continue;
+            }
+
+            if (inToolResults)
+            {
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+                inToolResults = false;
+            }
+
+            writer.WriteStartObject();
+            writer.WriteString("role", message.Role);
+            if (message.Parts is { Count: > 0 } || message.ToolCalls is { Count: > 0 })
+            {
+                writer.WriteStartArray("content");
+                if (message.Parts is { Count: > 0 } parts)
+                {
+                    foreach (var part in parts)
+                    {
+                        WritePart(writer, part);
+                    }
+                }
+                else if (message.Content.Length > 0)
+                {
+                    WritePart(writer, LlmContentPart.FromText(message.Content));
+                }
+
+                foreach (var call in message.ToolCalls ?? [])
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("type", "tool_use");
+                    writer.WriteString("id", call.Id);
+                    writer.WriteString("name", call.Name);
+                    LlmHttp.WriteArgumentsObject(writer, "input", call.Arguments);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+            else
+            {
+                writer.WriteString("content", message.Content);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (inToolResults)
+        {
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WritePart(Utf8JsonWriter writer, LlmContentPart part)
+    {
+        writer.WriteStartObject();
+        if (part.ImageUrl is { } url)
+        {
+            writer.WriteString("type", "image");
+            writer.WriteStartObject("source");
+            if (LlmHttp.TryParseDataUrl(url, out var mediaType, out var data))
+            {
+                writer.WriteString("type", "base64");
+                writer.WriteString("media_type", mediaType);
+                writer.WriteString("data", data);
+            }
+            else
+            {
+                writer.WriteString("type", "url");
+                writer.WriteString("url", url);
+            }
+
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteString("type", "text");
+            writer.WriteString("text", part.Text);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteTools(Utf8JsonWriter writer, LlmRequest request)
+    {
+        if (request.Tools is not { Count: > 0 } tools)
+        {
+            return;
+        }
+
+        writer.WriteStartArray("tools");
+        foreach (var tool in tools)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", tool.Name);
+            if (tool.Description is { } description)
+            {
+                writer.WriteString("description", description);
+            }
+
+            LlmHttp.WriteParameters(writer, "input_schema", tool);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        if (request.ToolChoice is { } choice)
+        {
+            writer.WriteStartObject("tool_choice");
+            writer.WriteString("type", choice.Mode switch
+            {
+                LlmToolChoiceMode.None => "none",
+                LlmToolChoiceMode.Required => "any",
+                LlmToolChoiceMode.Function => "tool",
+                _ => "auto",
+            });
+            if (choice.Mode == LlmToolChoiceMode.Function)
+            {
+                writer.WriteString("name", choice.FunctionName);
+            }
+
+            writer.WriteEndObject();
+        }
+    }
+
+    /// <summary>A content block seen in <c>content_block_start</c>: its type, a <c>tool_use</c> block's id, and whether its arguments streamed.</summary>
+    private sealed record Block(string Type, string? Id, bool ArgumentsStreamed = false);
 }

@@ -185,16 +185,21 @@ internal sealed partial class LlmChatProcessor
             {
                 switch (item.Kind)
                 {
-                    case LlmStreamEventKind.TextDelta:
+                    case LlmStreamEventKind.Delta:
                         if (!attempt.Stream.Started)
                         {
                             await attempt.Stream.StartAsync(target.Model, target.ProviderName, cacheHit: false);
                             attempt.TimeToFirstToken = _time.GetElapsedTime(attempt.StartTimestamp);
                         }
 
-                        attempt.Chunks.Add(item.Text!);
+                        // Every part is output the provider bills (reasoning and tool arguments too); the cache replays text only.
+                        if (item.Part == LlmPartType.Text)
+                        {
+                            attempt.Chunks.Add(item.Text!);
+                        }
+
                         attempt.Text.Append(item.Text);
-                        await attempt.Stream.DeltaAsync(item.Text!);
+                        await attempt.Stream.DeltaAsync(item);
                         break;
                     case LlmStreamEventKind.Usage:
                         attempt.Usage = LlmTokenEstimator.Merge(attempt.Usage, item.Usage!);

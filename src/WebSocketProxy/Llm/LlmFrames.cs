@@ -15,14 +15,49 @@ internal static class LlmFrames
         w.WriteString("cache", cacheHit ? "hit" : "miss");
     });
 
-    public static byte[] Delta(string id, string? model, long seq, string text) => Write(w =>
+    /// <summary>A text delta without a part id (a cached answer's replay).</summary>
+    public static byte[] Delta(string id, string? model, long seq, string text) => Delta(id, model, seq, LlmStreamEvent.TextDelta(text));
+
+    /// <summary>
+    /// A delta of one part: <c>part</c> (<c>text</c>, <c>reasoning</c>, <c>refusal</c>, <c>tool_call</c>) and <c>partId</c>;
+    /// text-bearing parts carry <c>text</c> (so a client that only reads <c>text</c> keeps working for answers), a tool
+    /// call carries <c>name</c> on its first fragment and an <c>arguments</c> fragment.
+    /// </summary>
+    public static byte[] Delta(string id, string? model, long seq, LlmStreamEvent delta) => Write(w =>
     {
         w.WriteString("type", "chat.delta");
         w.WriteString("id", id);
         WriteModel(w, model);
         w.WriteNumber("seq", seq);
-        w.WriteString("text", text);
+        w.WriteString("part", PartName(delta.Part));
+        if (delta.PartId is { } partId)
+        {
+            w.WriteString("partId", partId);
+        }
+
+        if (delta.Part == LlmPartType.ToolCall)
+        {
+            if (delta.ToolName is { } name)
+            {
+                w.WriteString("name", name);
+            }
+
+            w.WriteString("arguments", delta.Text);
+        }
+        else
+        {
+            w.WriteString("text", delta.Text);
+        }
     });
+
+    /// <summary>The <c>part</c> value of a <c>chat.delta</c> frame.</summary>
+    public static string PartName(LlmPartType part) => part switch
+    {
+        LlmPartType.Reasoning => "reasoning",
+        LlmPartType.Refusal => "refusal",
+        LlmPartType.ToolCall => "tool_call",
+        _ => "text",
+    };
 
     public static byte[] Completed(string id, string? model, string finishReason, LlmUsage usage) => Write(w =>
     {

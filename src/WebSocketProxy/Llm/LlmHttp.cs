@@ -38,18 +38,67 @@ internal static class LlmHttp
         return request;
     }
 
-    public static void WriteMessages(Utf8JsonWriter writer, string propertyName, IEnumerable<LlmMessage> messages)
+    /// <summary>Writes a tool call's arguments as a JSON object: the text itself when it is one, else <c>{}</c>.</summary>
+    public static void WriteArgumentsObject(Utf8JsonWriter writer, string propertyName, string? arguments)
     {
-        writer.WriteStartArray(propertyName);
-        foreach (var message in messages)
+        writer.WritePropertyName(propertyName);
+        if (!string.IsNullOrWhiteSpace(arguments))
         {
-            writer.WriteStartObject();
-            writer.WriteString("role", message.Role);
-            writer.WriteString("content", message.Content);
-            writer.WriteEndObject();
+            try
+            {
+                using var document = JsonDocument.Parse(arguments);
+                if (document.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    document.RootElement.WriteTo(writer);
+                    return;
+                }
+            }
+            catch (JsonException)
+            {
+            }
         }
 
-        writer.WriteEndArray();
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes a tool's parameter schema, or an empty object schema when it has none.</summary>
+    public static void WriteParameters(Utf8JsonWriter writer, string propertyName, LlmTool tool)
+    {
+        writer.WritePropertyName(propertyName);
+        if (tool.Parameters is { ValueKind: JsonValueKind.Object } schema)
+        {
+            schema.WriteTo(writer);
+            return;
+        }
+
+        writer.WriteStartObject();
+        writer.WriteString("type", "object");
+        writer.WriteStartObject("properties");
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Splits a base64 <c>data:</c> URL (<c>data:image/png;base64,iVBOR…</c>) into its media type and payload.</summary>
+    public static bool TryParseDataUrl(string url, out string mediaType, out string base64)
+    {
+        mediaType = string.Empty;
+        base64 = string.Empty;
+        if (!url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var comma = url.IndexOf(',', StringComparison.Ordinal);
+        const string Marker = ";base64";
+        if (comma < 0 || !url.AsSpan(0, comma).EndsWith(Marker, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        mediaType = url[5..(comma - Marker.Length)];
+        base64 = url[(comma + 1)..];
+        return mediaType.Length > 0 && base64.Length > 0;
     }
 
     /// <summary>Sends the request and returns the response once its headers arrived; a failure status becomes an <see cref="LlmUpstreamException"/>.</summary>

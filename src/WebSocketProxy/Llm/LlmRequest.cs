@@ -23,4 +23,12 @@ public sealed class LlmRequest
 
     /// <summary>Gets the maximum number of output tokens, after the route's cap.</summary>
     public int? MaxTokens { get; init; }
+
+    /// <summary>Gets the functions the model may call.</summary>
+    /// <value><see langword="null"/> or empty: no tools are sent.</value>
+    public IReadOnlyList<LlmTool>? Tools { get; init; }
+
+    /// <summary>Gets whether and which tool the model must call.</summary>
+    /// <value><see langword="null"/>: the provider's default (the model decides).</value>
+    public LlmToolChoice? ToolChoice { get; init; }
 }

@@ -29,6 +29,9 @@ internal sealed class LlmResponseStream(LlmSession session, string id, string? m
     public ValueTask DeltaAsync(string text)
         => Terminated ? ValueTask.CompletedTask : session.SendAsync(LlmFrames.Delta(Id, modelTag, _seq++, text));
 
+    public ValueTask DeltaAsync(LlmStreamEvent delta)
+        => Terminated ? ValueTask.CompletedTask : session.SendAsync(LlmFrames.Delta(Id, modelTag, _seq++, delta));
+
     public ValueTask CompleteAsync(string finishReason, LlmUsage usage)
         => TryTerminate() ? session.SendAsync(LlmFrames.Completed(Id, modelTag, finishReason, usage)) : ValueTask.CompletedTask;
 

@@ -58,7 +58,10 @@ public sealed class ProxyConfigBuilderTests
         route.CatchAllParameter.Should().Be("rest");
         route.MaxMessageBytes.Should().Be(1024 * 1024);
         route.IdleTimeout.Should().Be(TimeSpan.FromMinutes(5));
-        route.HandshakePolicy().XForwarded.Should().Be(ForwardedHeadersMode.Append);
+        route.HandshakePolicy().XForwarded.Should().Be(ForwardedHeadersMode.Set);
+        route.KeepAliveTimeout.Should().Be(TimeSpan.FromSeconds(30));
+        route.SendTimeout.Should().Be(TimeSpan.FromSeconds(30));
+        route.MaxFramesPerMessage.Should().Be(1024);
         var cluster = snapshot.Clusters["c"];
         cluster.BackendSettings().LoadBalancing.Name.Should().Be(LoadBalancingPolicies.PowerOfTwoChoices);
         cluster.Backends.Single().Address.Should().Be(new Uri("wss://example.test:8443/ws"));

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
-using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Llm;
 
 namespace WebSocketProxy.Tests.Llm;
@@ -144,6 +143,9 @@ public sealed class AdapterFixtureTests
         events[^1].Kind.Should().Be(LlmStreamEventKind.Error);
         events[^1].ErrorCode.Should().Be("overloaded_error");
         events[^1].ErrorMessage.Should().Be("Overloaded");
+        var usage = Usage(events);
+        usage.InputTokens.Should().Be(25);
+        usage.OutputTokens.Should().BeNull("message_start's output_tokens (1) is a placeholder; without message_delta the gateway estimates from what streamed");
     }
 
     [Fact]
@@ -216,39 +218,15 @@ public sealed class AdapterFixtureTests
         (abortedAt - cancelledAt).Should().BeLessThan(TimeSpan.FromSeconds(1));
     }
 
-    internal static IHttpClientFactory HttpFactory()
-    {
-        var services = new ServiceCollection();
-        services.AddHttpClient(LlmHttp.ClientName);
-        return services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
-    }
+    internal static IHttpClientFactory HttpFactory() => AdapterRun.HttpFactory();
 
-    private static async Task<List<LlmStreamEvent>> RunAsync(ILlmStreamAdapter adapter, LoopbackUpstream upstream, string type, bool system = false, CancellationTokenSource? cancel = null)
+    private static Task<List<LlmStreamEvent>> RunAsync(ILlmStreamAdapter adapter, LoopbackUpstream upstream, string type, bool system = false, CancellationTokenSource? cancel = null)
     {
-        var baseUrl = type is LlmAdapterNames.Ollama ? upstream.BaseUrl : upstream.BaseUrl + "/v1";
         List<LlmMessage> messages = system ? [new("system", "Be brief."), new("user", "Hello")] : [new("user", "Hello")];
-        var request = new LlmRequest
-        {
-            ProviderName = "p",
-            Provider = new LlmProviderConfig { Type = type, BaseUrl = baseUrl, ApiKey = "sk-test" },
-            Model = "m",
-            Messages = messages,
-            MaxTokens = 100,
-        };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel?.Token ?? TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(20));
-        var events = new List<LlmStreamEvent>();
-        await foreach (var item in adapter.StreamAsync(request, timeout.Token))
-        {
-            events.Add(item);
-        }
-
-        return events;
+        return AdapterRun.RunAsync(adapter, AdapterRun.Request(upstream, type, messages), cancel?.Token ?? TestContext.Current.CancellationToken);
     }
 
-    private static string Text(List<LlmStreamEvent> events)
-        => string.Concat(events.Where(e => e.Kind == LlmStreamEventKind.TextDelta).Select(e => e.Text));
+    private static string Text(List<LlmStreamEvent> events) => AdapterRun.Text(events);
 
-    private static LlmUsage Usage(List<LlmStreamEvent> events)
-        => events.Where(e => e.Kind == LlmStreamEventKind.Usage).Aggregate(new LlmUsage(), (acc, e) => LlmTokenEstimator.Merge(acc, e.Usage!));
+    private static LlmUsage Usage(List<LlmStreamEvent> events) => AdapterRun.Usage(events);
 }

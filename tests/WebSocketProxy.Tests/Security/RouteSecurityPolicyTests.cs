@@ -24,12 +24,12 @@ public sealed class RouteSecurityPolicyTests
     [Theory]
     [InlineData("gw.example.com", "https://gw.example.com", true)]
     [InlineData("gw.example.com:8443", "https://gw.example.com:8443", true)]
-    [InlineData("gw.example.com", "https://evil.example.com", false)]
-    [InlineData("gw.example.com", "https://gw.example.com:444", false)]
-    [InlineData("gw.example.com", "null", false)]
-    [InlineData("gw.example.com", "https://gw.example.com/path", false)]
+    [InlineData("gw.example.com", "https://app.example.com", true)]
+    [InlineData("gw.example.com", "https://gw.example.com:444", true)]
+    [InlineData("gw.example.com", "null", true)]
+    [InlineData("gw.example.com", "https://gw.example.com/path", true)]
     [InlineData("gw.example.com", null, true)]
-    public void IsOriginAllowed_Default_SameOriginOnly(string host, string? origin, bool allowed)
+    public void IsOriginAllowed_NoList_AnyOrigin(string host, string? origin, bool allowed)
         => RouteSecurityPolicy.Create(new RouteConfig()).IsOriginAllowed(Request(host, origin)).Should().Be(allowed);
 
     [Theory]
