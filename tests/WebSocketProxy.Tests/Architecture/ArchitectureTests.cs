@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text;
 using FluentAssertions;
+using FluentAssertions.Execution;
 
 namespace WebSocketProxy.Tests.Architecture;
 
@@ -10,15 +12,21 @@ namespace WebSocketProxy.Tests.Architecture;
 public sealed class ArchitectureTests
 {
     private static readonly Lazy<string> RepositoryRoot = new(FindRepositoryRoot);
-    private static readonly Lazy<SourceDependencyGraph> Graph =
-        new(() => SourceDependencyGraph.Load(Path.Combine(RepositoryRoot.Value, "src", "WebSocketProxy")));
+    private static readonly Lazy<(SourceDependencyGraph Graph, TimeSpan Elapsed)> Loaded = new(() =>
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var graph = SourceDependencyGraph.Load(Path.Combine(RepositoryRoot.Value, "src", "WebSocketProxy"));
+        return (graph, stopwatch.Elapsed);
+    });
+
+    private static SourceDependencyGraph Graph => Loaded.Value.Graph;
 
     private static string ArchitectureDoc => Path.Combine(RepositoryRoot.Value, "docs", "architecture.md");
 
     [Fact]
     public void Folders_HaveNoImportCycles()
     {
-        var graph = Graph.Value;
+        var graph = Graph;
         WriteDependencies(graph);
 
         var groups = graph.FindCycleGroups();
@@ -43,36 +51,44 @@ public sealed class ArchitectureTests
     [Fact]
     public void Folders_FollowTheLayersInArchitectureDoc()
     {
-        var graph = Graph.Value;
+        var graph = Graph;
         var rules = LayerRules.Parse(File.ReadAllText(ArchitectureDoc));
 
         var violations = graph.CheckLayers(rules);
 
-        violations.Select(v => v.ToString()).Should().BeEmpty(
+        Lines(violations).Should().BeEmpty(
             "a folder may name types only from itself and from the folders listed above it in the layers block of docs/architecture.md");
     }
 
     [Fact]
     public void LayersBlock_ListsEveryFolder()
     {
-        var folders = Graph.Value.Folders;
+        var folders = Graph.Folders;
         var rules = LayerRules.Parse(File.ReadAllText(ArchitectureDoc));
 
         var unlisted = folders.Where(f => rules.Find(f) is null).ToList();
         var missing = rules.MentionedFolders.Where(f => !folders.Contains(f)).ToList();
 
-        unlisted.Should().BeEmpty("every folder under src/WebSocketProxy must have its place in the layers block of docs/architecture.md");
-        missing.Should().BeEmpty("every folder named in the layers block of docs/architecture.md must exist under src/WebSocketProxy (with at least one .cs file)");
+        using (new AssertionScope())
+        {
+            Lines(unlisted).Should().BeEmpty(
+                "every folder under src/WebSocketProxy must have its place in the layers block of docs/architecture.md");
+            Lines(missing).Should().BeEmpty(
+                "every folder named in the layers block of docs/architecture.md must exist under src/WebSocketProxy (with a .cs file)");
+        }
     }
 
     [Fact]
     public void TypeNames_UsedAcrossFolders_ResolveToOneFolder()
     {
-        var ambiguities = Graph.Value.Ambiguities;
+        var ambiguities = Graph.Ambiguities;
 
-        ambiguities.Select(a => a.ToString()).Should().BeEmpty(
+        Lines(ambiguities).Should().BeEmpty(
             "a name that could mean a type of either of two folders hides a dependency from this test");
     }
+
+    // One item per line: FluentAssertions shows only the first item of a non-empty collection.
+    private static string Lines<T>(IEnumerable<T> items) => string.Join(Environment.NewLine, items);
 
     private static void WriteDependencies(SourceDependencyGraph graph)
     {
@@ -82,7 +98,7 @@ public sealed class ArchitectureTests
             return;
         }
 
-        output.WriteLine("Folder dependencies in src/WebSocketProxy:");
+        output.WriteLine($"Folder dependencies in src/WebSocketProxy (read in {Loaded.Value.Elapsed.TotalMilliseconds:F0} ms):");
         foreach (var dependency in graph.Dependencies)
         {
             output.WriteLine($"  {dependency}");

@@ -131,6 +131,14 @@ internal sealed class CSharpTokenizer
 
     private void LexPunctuation()
     {
+        // Every operator of more than one character has one of these as its second character.
+        if (!"=:>.?&|+-<".Contains(Peek(1), StringComparison.Ordinal))
+        {
+            _tokens.Add(new CSharpToken(CSharpTokenKind.Punctuation, _text[_pos].ToString(), _line));
+            _pos++;
+            return;
+        }
+
         foreach (var op in Operators)
         {
             if (string.CompareOrdinal(_text, _pos, op, 0, op.Length) == 0)

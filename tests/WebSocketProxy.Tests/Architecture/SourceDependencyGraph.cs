@@ -31,7 +31,7 @@ internal sealed record AmbiguousReference(DependencyExample Example, IReadOnlyLi
 /// <summary>A dependency that breaks the layer order.</summary>
 internal sealed record LayerViolation(FolderDependency Dependency, string Rule)
 {
-    public override string ToString() => $"{Dependency.From} → {Dependency.To} ({Rule}); e.g. {Dependency.Example}";
+    public override string ToString() => $"{Dependency} ({Rule})";
 }
 
 /// <summary>
@@ -269,10 +269,11 @@ internal sealed class SourceDependencyGraph
                 path.Insert(1, folder);
             }
 
-            // The same cycle found from another of its folders: rotate to its smallest folder to compare.
+            // Start every cycle at its smallest folder, so one found again from another folder is a duplicate.
+            // Min is not null: a path holds at least its start.
             var smallest = path.IndexOf(path.Min(StringComparer.Ordinal)!);
-            var key = string.Join(" → ", path.Skip(smallest).Concat(path.Take(smallest)));
-            if (!seen.Add(key))
+            path = path.Skip(smallest).Concat(path.Take(smallest)).ToList();
+            if (!seen.Add(string.Join(" → ", path)))
             {
                 continue;
             }
@@ -401,7 +402,7 @@ internal sealed class SourceDependencyGraph
                 }
 
                 List<(string Folder, string Namespace)> candidates;
-                if (QualifiedBy(tokens, i, out var qualifier))
+                if (QualifiedBy(tokens, i, file.Aliases, out var qualifier))
                 {
                     var qualifyingNamespace = ResolveNamespace(qualifier, file.NamespaceAt(i), namespaces);
                     if (qualifyingNamespace is null)
@@ -503,9 +504,10 @@ internal sealed class SourceDependencyGraph
         return null;
     }
 
-    // "A.B.Name" or "global::A.B.Name": true, qualifier "A.B" ("" for global::Name). "x.Name", "f().Name",
-    // "x?.Name": true with a null qualifier (a member access, or a qualifier that is not a plain name chain).
-    private static bool QualifiedBy(IReadOnlyList<CSharpToken> tokens, int i, out string? qualifier)
+    // "A.B.Name", "global::A.B.Name" or "alias::B.Name": true, with the qualifier ("A.B"; "" for global::Name;
+    // an alias's first segment replaced by its target). "x.Name" is qualified by "x", which is no namespace.
+    // "f().Name", "x[0].Name", "Foo<T>.Name", "x?.Name": true with a null qualifier (a member access).
+    private static bool QualifiedBy(IReadOnlyList<CSharpToken> tokens, int i, IReadOnlyDictionary<string, string> aliases, out string? qualifier)
     {
         qualifier = null;
         if (i == 0)
@@ -519,39 +521,36 @@ internal sealed class SourceDependencyGraph
             return true;
         }
 
-        if (previous.Is("::"))
-        {
-            if (i >= 2 && tokens[i - 2].IsWord("global"))
-            {
-                qualifier = "";
-            }
-
-            return true;
-        }
-
-        if (!previous.Is("."))
+        if (!previous.Is(".") && !previous.Is("::"))
         {
             return false;
         }
 
         var segments = new List<string>();
         var j = i - 1;
-        while (j >= 1 && tokens[j].Is(".") && tokens[j - 1].IsIdentifier)
+        var global = false;
+        while (j >= 1 && (tokens[j].Is(".") || tokens[j].Is("::")) && tokens[j - 1].IsIdentifier)
         {
+            if (tokens[j].Is("::") && tokens[j - 1].IsWord("global"))
+            {
+                global = true;
+                j -= 2;
+                break;
+            }
+
             segments.Insert(0, tokens[j - 1].Text);
             j -= 2;
         }
 
-        if (j >= 0 && tokens[j].Is("."))
+        if (j >= 0 && (tokens[j].Is(".") || tokens[j].Is("::")))
         {
-            // Something other than a name before a dot: f().Name, x[0].Name, Foo<T>.Name.
+            // Something other than a name before the dot.
             return true;
         }
 
-        if (j >= 1 && tokens[j].Is("::") && !tokens[j - 1].IsWord("global"))
+        if (!global && segments.Count > 0 && aliases.TryGetValue(segments[0], out var target))
         {
-            // alias::Name
-            return true;
+            segments[0] = target;
         }
 
         qualifier = string.Join('.', segments);
@@ -624,6 +623,9 @@ internal sealed class SourceDependencyGraph
 
         public HashSet<string> GlobalUsings { get; } = new(StringComparer.Ordinal);
 
+        /// <summary><c>using Alias = A.B;</c>: alias → target, for qualified names that start with the alias.</summary>
+        public Dictionary<string, string> Aliases { get; } = new(StringComparer.Ordinal);
+
         public bool IsDirectiveOrDeclaredName(int index) => _directiveOrDeclaredName[index];
 
         public string NamespaceAt(int index) => _namespaceAt[index];
@@ -646,6 +648,7 @@ internal sealed class SourceDependencyGraph
         private void ReadDeclarations()
         {
             var scopes = new Stack<(Scope Kind, string OuterNamespace)>();
+            var typeOrCodeScopes = 0;
             var ns = "";
             Scope? pending = null;
             var pendingNamespace = "";
@@ -659,6 +662,7 @@ internal sealed class SourceDependencyGraph
                     {
                         case "{":
                             scopes.Push((pending ?? Scope.Other, ns));
+                            typeOrCodeScopes += pending == Scope.Namespace ? 0 : 1;
                             if (pending == Scope.Namespace)
                             {
                                 ns = pendingNamespace;
@@ -667,7 +671,9 @@ internal sealed class SourceDependencyGraph
                             pending = null;
                             break;
                         case "}" when scopes.Count > 0:
-                            ns = scopes.Pop().OuterNamespace;
+                            var scope = scopes.Pop();
+                            ns = scope.OuterNamespace;
+                            typeOrCodeScopes -= scope.Kind == Scope.Namespace ? 0 : 1;
                             break;
                         case ";":
                             pending = null;
@@ -682,7 +688,7 @@ internal sealed class SourceDependencyGraph
                     continue;
                 }
 
-                var atNamespaceLevel = scopes.All(s => s.Kind == Scope.Namespace);
+                var atNamespaceLevel = typeOrCodeScopes == 0;
                 switch (token.Text)
                 {
                     case "namespace" when atNamespaceLevel:
@@ -768,6 +774,8 @@ internal sealed class SourceDependencyGraph
             }
             else if (j + 1 < Tokens.Count && Tokens[j + 1].Is("="))
             {
+                ReadQualifiedName(j + 2, out var target);
+                Aliases[Tokens[j].Text] = target;
                 namesType = true;
                 j += 2;
             }
