@@ -232,6 +232,11 @@ internal sealed partial class BackendSelector
         _metrics.BackendConnected(cluster.Id, backend.Id, _timeProvider.GetElapsedTime(started), result.Succeeded ? "success" : result.ErrorType);
         if (result.Succeeded)
         {
+            if (state.Panic)
+            {
+                backend.HealthState().ReportTrialSucceeded();
+            }
+
             state.Chosen = backend;
             return new AttemptOutcome(result, TryAnother: false);
         }
