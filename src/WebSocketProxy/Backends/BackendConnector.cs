@@ -25,7 +25,7 @@ internal sealed class BackendConnector
         options.CollectHttpResponseDetails = true;
         options.KeepAliveInterval = route.KeepAliveInterval;
         options.KeepAliveTimeout = route.KeepAliveTimeout;
-        foreach (var protocol in context.WebSockets.WebSocketRequestedProtocols)
+        foreach (var protocol in SubprotocolMapping.ToBackend(route, context.WebSockets.WebSocketRequestedProtocols))
         {
             options.AddSubProtocol(protocol);
         }

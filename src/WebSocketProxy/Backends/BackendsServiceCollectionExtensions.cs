@@ -16,6 +16,7 @@ internal static class BackendsServiceCollectionExtensions
         services.TryAddSingleton<BackendConnector>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterConfigValidator, BackendsClusterValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, BackendHandshakeRouteValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, SubprotocolRouteValidator>());
         services.TryAddSingleton<BackendDrainer>();
         services.TryAddSingleton<IBackendDrainer>(static sp => sp.GetRequiredService<BackendDrainer>());
         services.TryAddSingleton<BackendsHealthCheck>();

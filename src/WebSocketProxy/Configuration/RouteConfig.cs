@@ -87,9 +87,48 @@ public sealed record RouteConfig
     /// <value>Empty by default: only <c>WWW-Authenticate</c>, <c>Retry-After</c> and <c>Content-Type</c> are passed (never <c>Set-Cookie</c> or internal headers unless listed here).</value>
     public IReadOnlyList<string>? PassThroughResponseHeaders { get; init; }
 
-    /// <summary>Gets the names of the message transformers that every message on this route passes through, in order.</summary>
-    /// <value>Empty by default: messages are streamed frame by frame without being assembled.</value>
+    /// <summary>Gets the names of the message transformers that messages in both directions pass through, in order.</summary>
+    /// <value>
+    /// Empty by default: messages are streamed frame by frame without being assembled. In each direction the route's
+    /// pipeline is this list followed by <see cref="ClientToBackendTransformers"/> or <see cref="BackendToClientTransformers"/>.
+    /// A name is a registered transformer (<c>AddMessageTransformer</c>), a built-in (<c>MessageTransformerNames</c>), or an
+    /// entry of <see cref="TransformerSettings"/> whose <c>Type</c> names one of those.
+    /// </value>
     public IReadOnlyList<string>? Transformers { get; init; }
+
+    /// <summary>Gets the names of the transformers that only client-to-backend messages pass through, after <see cref="Transformers"/>.</summary>
+    /// <value>Empty by default.</value>
+    public IReadOnlyList<string>? ClientToBackendTransformers { get; init; }
+
+    /// <summary>Gets the names of the transformers that only backend-to-client messages pass through, after <see cref="Transformers"/>.</summary>
+    /// <value>Empty by default.</value>
+    public IReadOnlyList<string>? BackendToClientTransformers { get; init; }
+
+    /// <summary>Gets the settings of this route's transformers, keyed by the name the transformer lists use, each a flat set of key/value strings.</summary>
+    /// <value>
+    /// Empty by default. Two keys are the proxy's own: <c>Type</c> names the transformer the entry instantiates (a built-in or
+    /// registered name; defaults to the entry's name, so one route can use a built-in twice under two names), and
+    /// <c>Subprotocol</c> runs the entry only on sessions whose client negotiated that subprotocol. Every other key belongs
+    /// to the transformer; a key it does not know is a configuration error.
+    /// </value>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? TransformerSettings { get; init; }
+
+    /// <summary>Gets how long the transformers of one message may take together before the session is closed with 1011.</summary>
+    /// <value>
+    /// Defaults to 1 second, counted from the first transformer call of the message; <see cref="Timeout.InfiniteTimeSpan"/>
+    /// disables it. A transformer that is still running when it elapses, or that throws, closes both legs with 1011; its
+    /// name is logged and other sessions are not affected.
+    /// </value>
+    public TimeSpan? TransformerTimeout { get; init; }
+
+    /// <summary>Gets subprotocol translations: a subprotocol the client offers (key) is offered to the backend as another name (value).</summary>
+    /// <value>
+    /// Empty by default: the client's subprotocols are offered to the backend as they are. With <c>{ "sensor.binary.v1": "sensor.json.v1" }</c>
+    /// a client offering <c>sensor.binary.v1</c> is connected to a backend offered <c>sensor.json.v1</c>, and when the backend
+    /// accepts it the client is answered <c>sensor.binary.v1</c>. The message mapping between the two is the route's
+    /// transformers' job (an entry's <c>Subprotocol</c> setting runs it only for that client subprotocol).
+    /// </value>
+    public IReadOnlyDictionary<string, string>? SubprotocolMap { get; init; }
 
     /// <summary>Gets the origins (<c>scheme://host[:port]</c>) whose browser pages may open this route; <c>*</c> allows any.</summary>
     /// <value>

@@ -12,6 +12,7 @@ using WebSocketProxy.Management;
 using WebSocketProxy.Messages;
 using WebSocketProxy.Model;
 using WebSocketProxy.Routing;
+using WebSocketProxy.Transformers;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -35,7 +36,8 @@ public static class WebSocketProxyServiceCollectionExtensions
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<ProxyRequestHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, SessionRouteValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, MessagesRouteValidator>());
+        services.AddWebSocketProxyMessages();
+        services.AddWebSocketProxyTransformers();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, EndpointPolicyValidator>());
         services.AddWebSocketProxyAdmission();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackendResolver, ConfigBackendResolver>());

@@ -58,4 +58,12 @@ internal static class EventIds
     public const int LlmRequest = 530;
     public const int LlmClientGone = 540;
     public const int LlmRequestFailed = 541;
+
+    // 600–699: Messages: transformer pipeline, built-in transformers, audit trail
+    public const int TransformerFailed = 600;
+    public const int TransformerTimedOut = 601;
+    public const int TransformerCancelled = 602;
+    public const int MessageAudited = 620;
+    public const int AuditRecordsDropped = 621;
+    public const int AuditSinkFailed = 622;
 }

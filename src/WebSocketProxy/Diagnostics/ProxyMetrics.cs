@@ -23,6 +23,8 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _messages;
     private readonly Histogram<long> _messageSize;
     private readonly Counter<long> _dropped;
+    private readonly Counter<long> _transformerFailures;
+    private readonly Counter<long> _auditRecords;
     private readonly Counter<long> _llmTokens;
     private readonly Histogram<double> _llmTimeToFirstToken;
     private readonly Counter<long> _llmRequests;
@@ -38,6 +40,8 @@ internal sealed class ProxyMetrics
         _messages = meter.CreateCounter<long>("websocket_proxy.messages", "{message}", "Messages forwarded.");
         _messageSize = meter.CreateHistogram<long>("websocket_proxy.message.size", "By", "Size of forwarded messages.");
         _dropped = meter.CreateCounter<long>("websocket_proxy.messages.dropped", "{message}", "Messages dropped by a limit or transformer.");
+        _transformerFailures = meter.CreateCounter<long>("websocket_proxy.transformer.failures", "{failure}", "Transformers that threw or overran the route's time budget (each closes its session with 1011).");
+        _auditRecords = meter.CreateCounter<long>("websocket_proxy.audit.records", "{record}", "Message audit records, by outcome (written, dropped when the queue is full, failed in a sink).");
         meter.CreateObservableGauge("websocket_proxy.backend.health", ObserveBackendHealth, "{backend}", "Backend health: 1 when the backend takes new connections (healthy, breaker closed, not draining), 0 otherwise.");
         _llmTokens = meter.CreateCounter<long>("websocket_proxy.llm.tokens", "{token}", "Tokens used by LLM requests, by token type (input, output).");
         _llmTimeToFirstToken = meter.CreateHistogram<double>("websocket_proxy.llm.time_to_first_token", "s", "Time from a chat.request to its first delta.");
@@ -119,6 +123,24 @@ internal sealed class ProxyMetrics
         if (_dropped.Enabled)
         {
             _dropped.Add(1, new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("direction", DirectionTag(direction)), new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    /// <summary>Counts a transformer failure (tags: route, transformer as configured, error type: an exception type name or <c>timeout</c>).</summary>
+    public void TransformerFailed(string route, string transformer, string errorType)
+    {
+        if (_transformerFailures.Enabled)
+        {
+            _transformerFailures.Add(1, new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("transformer", transformer), new KeyValuePair<string, object?>("error_type", errorType));
+        }
+    }
+
+    /// <summary>Counts message audit records by outcome (<c>written</c>, <c>dropped</c>, <c>failed</c>).</summary>
+    public void AuditRecords(string outcome, long count = 1)
+    {
+        if (_auditRecords.Enabled && count > 0)
+        {
+            _auditRecords.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
         }
     }
 

@@ -121,7 +121,7 @@ internal sealed partial class ProxyRequestHandler
         {
             clientSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
             {
-                SubProtocol = backendSocket.SubProtocol,
+                SubProtocol = SubprotocolMapping.ToClient(route, backendSocket.SubProtocol, context.WebSockets.WebSocketRequestedProtocols),
                 KeepAliveInterval = route.KeepAliveInterval,
                 KeepAliveTimeout = route.KeepAliveTimeout,
                 DangerousEnableCompression = route.AllowCompression,
@@ -138,7 +138,7 @@ internal sealed partial class ProxyRequestHandler
 
         var options = new SessionOptions
         {
-            Pipeline = route.Features.Get<MessagePipeline>() ?? MessagePipeline.Empty,
+            Pipeline = (route.Features.Get<MessagePipeline>() ?? MessagePipeline.Empty).ForSubprotocol(clientSocket.SubProtocol),
             MessageLimits = admission.MessageLimits,
             CloseAt = admission.CloseAt,
             CloseTimeout = snapshot.Options.CloseTimeout,

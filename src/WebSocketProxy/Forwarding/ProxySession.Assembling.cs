@@ -15,101 +15,110 @@ internal sealed partial class ProxySession
         var input = source.Socket;
         var directionTag = ProxyMetrics.DirectionTag(direction);
         var limiter = _limits?.For(direction);
-        var context = new MessageTransformContext(Connection, direction);
-        var transformers = _pipeline.Transformers;
+        using var pipeline = new MessagePipelineRunner(_pipeline, new MessageTransformContext(Connection, direction), _timeProvider, _logger, _metrics);
+        var context = pipeline.Context;
         Action touch = Touch; // one delegate per pump, not per message
         using var assembler = new MessageAssembler(_route.MaxMessageBytesFor(direction), _bufferSize);
-        while (true)
+        try
         {
-            AssembledMessage message;
-            try
+            while (true)
             {
-                message = await assembler.ReceiveAsync(input, touch, CancellationToken.None);
-            }
-            catch (Exception ex) when (IsSocketFailure(ex))
-            {
-                return PumpOutcome.SourceFailed(ex);
-            }
-
-            if (message.IsClose)
-            {
-                return PumpOutcome.SourceClosed(input.CloseStatus, input.CloseStatusDescription);
-            }
-
-            if (message.IsTooBig)
-            {
-                return PumpOutcome.Violation(WebSocketCloseStatus.MessageTooBig, "Message too big");
-            }
-
-            context.MessageType = message.MessageType;
-            context.Payload = message.Payload;
-            var messageType = message.MessageType;
-            var forward = true;
-            if (limiter is not null)
-            {
-                var verdict = await limiter.AcquireAsync(messageStart: true, message.Payload.Length, Ended);
-                if (verdict == RateLimitVerdict.Close)
+                AssembledMessage message;
+                try
                 {
-                    return PumpOutcome.Violation(WebSocketCloseStatus.PolicyViolation, "Message rate exceeded");
+                    message = await assembler.ReceiveAsync(input, touch, CancellationToken.None);
+                }
+                catch (Exception ex) when (IsSocketFailure(ex))
+                {
+                    return PumpOutcome.SourceFailed(ex);
                 }
 
-                if (verdict != RateLimitVerdict.Allowed)
+                if (message.IsClose)
                 {
-                    forward = false;
-                    _metrics.MessageDropped(_route.Id, direction, "rate_limit");
-                    if (verdict == RateLimitVerdict.DropWithNotice && await TrySendAsync(source, MessageLimiter.DropNotice, WebSocketMessageType.Text) is { } failed)
+                    return PumpOutcome.SourceClosed(input.CloseStatus, input.CloseStatusDescription);
+                }
+
+                if (message.IsTooBig)
+                {
+                    return PumpOutcome.Violation(WebSocketCloseStatus.MessageTooBig, "Message too big");
+                }
+
+                context.MessageType = message.MessageType;
+                context.Payload = message.Payload;
+                var forward = true;
+                if (limiter is not null)
+                {
+                    var verdict = await limiter.AcquireAsync(messageStart: true, message.Payload.Length, Ended);
+                    if (verdict == RateLimitVerdict.Close)
                     {
-                        return PumpOutcome.SourceFailed(failed);
+                        return PumpOutcome.Violation(WebSocketCloseStatus.PolicyViolation, "Message rate exceeded");
                     }
-                }
-            }
 
-            for (var i = 0; forward && i < transformers.Length; i++)
-            {
-                var decision = await transformers[i].TransformAsync(context, Ended);
-                switch (decision.Action)
-                {
-                    case MessageTransformAction.Forward:
-                        if (!decision.KeepsPayload)
-                        {
-                            context.Payload = decision.Payload;
-                            context.MessageType = messageType = decision.MessageType ?? messageType;
-                        }
-
-                        continue;
-                    case MessageTransformAction.Drop:
-                        _metrics.MessageDropped(_route.Id, direction, "transformer");
-                        break;
-                    case MessageTransformAction.Reply:
-                        if (await TrySendAsync(source, decision.Payload, decision.MessageType ?? WebSocketMessageType.Text) is { } failed)
+                    if (verdict != RateLimitVerdict.Allowed)
+                    {
+                        forward = false;
+                        _metrics.MessageDropped(_route.Id, direction, "rate_limit");
+                        if (verdict == RateLimitVerdict.DropWithNotice && await TrySendAsync(source, MessageLimiter.DropNotice, WebSocketMessageType.Text) is { } failed)
                         {
                             return PumpOutcome.SourceFailed(failed);
                         }
-
-                        break;
-                    case MessageTransformAction.Close:
-                        return PumpOutcome.Violation(decision.CloseStatus, decision.CloseReason ?? "Closed by policy");
+                    }
                 }
 
-                forward = false;
-                break;
-            }
-
-            if (forward)
-            {
-                if (await TrySendAsync(destination, context.Payload, messageType) is { } failed)
+                if (forward && !pipeline.IsEmpty)
                 {
-                    return PumpOutcome.DestinationFailed(failed);
+                    var decision = await pipeline.RunAsync(Ended);
+
+                    // Extra messages first, in order, whatever the decision (a transformer may explain a close).
+                    for (var i = 0; i < context.OutgoingCount; i++)
+                    {
+                        var extra = context.GetOutgoing(i);
+                        var leg = extra.ToClient ? _client : _backend;
+                        if (await TrySendAsync(leg, extra.Payload, extra.MessageType) is { } failed)
+                        {
+                            return leg == source ? PumpOutcome.SourceFailed(failed) : PumpOutcome.DestinationFailed(failed);
+                        }
+                    }
+
+                    switch (decision.Action)
+                    {
+                        case MessageTransformAction.Drop:
+                            _metrics.MessageDropped(_route.Id, direction, "transformer");
+                            forward = false;
+                            break;
+                        case MessageTransformAction.Reply:
+                            if (await TrySendAsync(source, decision.Payload, decision.MessageType ?? WebSocketMessageType.Text) is { } failed)
+                            {
+                                return PumpOutcome.SourceFailed(failed);
+                            }
+
+                            forward = false;
+                            break;
+                        case MessageTransformAction.Close:
+                            return PumpOutcome.Violation(decision.CloseStatus, decision.CloseReason ?? "Closed by policy");
+                    }
                 }
 
-                if (_metrics.MessagesEnabled)
+                if (forward)
                 {
-                    _metrics.MessageForwarded(_route.Id, directionTag, messageType, context.Payload.Length);
-                }
-            }
+                    if (await TrySendAsync(destination, context.Payload, context.MessageType) is { } failed)
+                    {
+                        return PumpOutcome.DestinationFailed(failed);
+                    }
 
-            context.Payload = default;
-            assembler.Release();
+                    if (_metrics.MessagesEnabled)
+                    {
+                        _metrics.MessageForwarded(_route.Id, directionTag, context.MessageType, context.Payload.Length);
+                    }
+                }
+
+                context.Reset(); // the transformers' payload buffers go back to the pool with the message's
+                assembler.Release();
+            }
+        }
+        finally
+        {
+            context.Reset();
         }
     }
 

@@ -112,7 +112,13 @@ internal sealed partial class ProxySession
                 Log.Violation(_logger, Connection.ConnectionId, source.Name, (int)outcome.Status!.Value, outcome.Reason);
                 Volatile.Write(ref _closing, 1);
                 var toSource = source.TryCloseOutputAsync(outcome.Status.Value, outcome.Reason, _closeTimeout, _timeProvider);
-                var toDestination = destination.TryCloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "Peer closed", _closeTimeout, _timeProvider);
+                // 1011 (a transformer failed or overran) is the proxy's own error, not the sender's: both legs get it.
+                var internalError = outcome.Status == WebSocketCloseStatus.InternalServerError;
+                var toDestination = destination.TryCloseOutputAsync(
+                    internalError ? WebSocketCloseStatus.InternalServerError : WebSocketCloseStatus.EndpointUnavailable,
+                    internalError ? outcome.Reason : "Peer closed",
+                    _closeTimeout,
+                    _timeProvider);
                 await Task.WhenAll(toSource, toDestination);
                 await DrainUntilCloseAsync(source.Socket);
                 break;

@@ -107,6 +107,46 @@ public sealed class ProxyRouteBuilder
         return this;
     }
 
+    /// <summary>Adds a message transformer for one or both directions, after the ones already listed for them.</summary>
+    /// <param name="name">A registered or built-in transformer name.</param>
+    /// <param name="direction"><see cref="MessageDirection.Both"/> (<see cref="RouteConfig.Transformers"/>), <see cref="MessageDirection.ClientToBackend"/> or <see cref="MessageDirection.BackendToClient"/>.</param>
+    /// <returns>This builder.</returns>
+    public ProxyRouteBuilder WithTransformer(string name, MessageDirection direction)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Route = direction switch
+        {
+            MessageDirection.Both => Route with { Transformers = [.. Route.Transformers ?? [], name] },
+            MessageDirection.ClientToBackend => Route with { ClientToBackendTransformers = [.. Route.ClientToBackendTransformers ?? [], name] },
+            MessageDirection.BackendToClient => Route with { BackendToClientTransformers = [.. Route.BackendToClientTransformers ?? [], name] },
+            _ => throw new ArgumentOutOfRangeException(nameof(direction), direction, "Choose ClientToBackend, BackendToClient or Both."),
+        };
+        return this;
+    }
+
+    /// <summary>Adds a message transformer with settings (see <see cref="RouteConfig.TransformerSettings"/>) for one or both directions.</summary>
+    /// <param name="name">The entry's name; a built-in or registered name, or any name with a <c>Type</c> setting naming one.</param>
+    /// <param name="direction"><see cref="MessageDirection.Both"/>, <see cref="MessageDirection.ClientToBackend"/> or <see cref="MessageDirection.BackendToClient"/>.</param>
+    /// <param name="settings">The transformer's settings, e.g. <c>new Dictionary&lt;string, string&gt; { ["Paths"] = "$..password" }</c>.</param>
+    /// <returns>This builder.</returns>
+    public ProxyRouteBuilder WithTransformer(string name, MessageDirection direction, IReadOnlyDictionary<string, string> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        WithTransformer(name, direction);
+        var all = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.OrdinalIgnoreCase);
+        if (Route.TransformerSettings is not null)
+        {
+            foreach (var (entry, values) in Route.TransformerSettings)
+            {
+                all[entry] = values;
+            }
+        }
+
+        all[name] = settings;
+        Route = Route with { TransformerSettings = all };
+        return this;
+    }
+
     /// <summary>Adds request headers to copy to the backend handshake (see <see cref="RouteConfig.ForwardHeaders"/>).</summary>
     /// <param name="headers">Header names, e.g. <c>Cookie</c>.</param>
     /// <returns>This builder.</returns>
