@@ -55,7 +55,7 @@ internal sealed class ProxiedPair : IDisposable
 
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new ProxyMetrics(_services.GetRequiredService<IMeterFactory>());
-        var pipeline = transformers.Count == 0 ? MessagePipeline.Empty : new MessagePipeline([.. transformers]);
+        var pipeline = transformers.Count == 0 ? MessagePipeline.Empty : MessagePipeline.Both([.. transformers]);
         var options = new SessionOptions { ReceiveBufferSize = receiveBufferSize, Pipeline = pipeline };
         var route = new RouteModel(
             "bench",
