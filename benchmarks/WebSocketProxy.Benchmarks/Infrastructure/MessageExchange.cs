@@ -58,4 +58,20 @@ internal static class MessageExchange
 
         return bytes;
     }
+
+    /// <summary>Sends <paramref name="count"/> whole messages of <paramref name="payload"/> with <paramref name="messageType"/> while the receiver reads as many whole messages (of any size: a transformer may change them).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public static async ValueTask ExchangeAsync(WebSocket sender, WebSocket receiver, byte[] payload, WebSocketMessageType messageType, int count, byte[] receiveBuffer)
+    {
+        var received = ReceiveAsync(receiver, receiveBuffer, count);
+        for (var m = 0; m < count; m++)
+        {
+            await sender.SendAsync(payload, messageType, true, CancellationToken.None);
+        }
+
+        if (await received == 0)
+        {
+            throw new InvalidOperationException("Nothing arrived.");
+        }
+    }
 }

@@ -45,6 +45,12 @@ internal sealed class ProxiedPair : IDisposable
     private readonly ServiceProvider _services;
 
     public ProxiedPair(IReadOnlyList<IMessageTransformer> transformers, long maxMessageBytes = 4 * 1024 * 1024, int receiveBufferSize = 16 * 1024)
+        : this(transformers.Count == 0 ? MessagePipeline.Empty : MessagePipeline.Both([.. transformers]), maxMessageBytes, receiveBufferSize)
+    {
+    }
+
+    /// <summary>A session whose route has <paramref name="pipeline"/> (e.g. built by the configuration pipeline from a route's settings).</summary>
+    public ProxiedPair(MessagePipeline pipeline, long maxMessageBytes = 4 * 1024 * 1024, int receiveBufferSize = 16 * 1024)
     {
         var (clientEnd, proxyClientEnd) = DuplexPipeStream.CreatePair();
         var (proxyBackendEnd, backendEnd) = DuplexPipeStream.CreatePair();
@@ -55,7 +61,6 @@ internal sealed class ProxiedPair : IDisposable
 
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new ProxyMetrics(_services.GetRequiredService<IMeterFactory>());
-        var pipeline = transformers.Count == 0 ? MessagePipeline.Empty : MessagePipeline.Both([.. transformers]);
         var options = new SessionOptions { ReceiveBufferSize = receiveBufferSize, Pipeline = pipeline };
         var route = new RouteModel(
             "bench",

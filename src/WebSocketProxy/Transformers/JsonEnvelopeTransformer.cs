@@ -69,7 +69,7 @@ internal sealed class JsonEnvelopeTransformer : IMessageTransformer
 
             var connection = context.Connection;
             json.WriteStartObject(_meta);
-            if (ConnectionUser.Of(connection.HttpContext.User) is { } user)
+            if (ConnectionUser.Of(connection) is { } user)
             {
                 json.WriteString(_user, user);
             }

@@ -97,7 +97,7 @@ internal sealed class MessageAuditTransformer : IMessageTransformer
             Timestamp = _timeProvider.GetUtcNow(),
             ConnectionId = connection.ConnectionId,
             RouteId = connection.RouteId,
-            User = ConnectionUser.Of(connection.HttpContext.User),
+            User = ConnectionUser.Of(connection),
             Direction = context.Direction,
             MessageType = context.MessageType,
             Size = size,
