@@ -68,11 +68,27 @@ internal sealed class TransformerDeadline : IValueTaskSource<bool>, IDisposable
 
     private void OnExpired()
     {
-        // A late tick of an earlier wait (whose transformer won the race) must not expire the current one: only a wait
-        // still undecided and really over its budget expires, and only if no other wait began meanwhile.
+        // Only a wait still undecided and really over its budget expires. A timer may tick a little early (it counts in
+        // coarser units than the timestamps), and a late tick of an earlier wait may land in a newer one: either way the
+        // wait is not over, so the timer is re-armed for what is left of the current wait's budget.
         var state = Volatile.Read(ref _state);
-        if ((state & 1) != 0 || _timeProvider.GetElapsedTime(Volatile.Read(ref _startedAt)) < _budget)
+        if ((state & 1) != 0)
         {
+            return;
+        }
+
+        var left = _budget - _timeProvider.GetElapsedTime(Volatile.Read(ref _startedAt));
+        if (left > TimeSpan.Zero)
+        {
+            try
+            {
+                _timer?.Change(left, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The pump ended meanwhile.
+            }
+
             return;
         }
 
