@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Polly.CircuitBreaker;
-using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
