@@ -9,7 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace WebSocketProxy.Testing;
 
 /// <summary>A real Kestrel <see cref="WebApplication"/> listening on <c>127.0.0.1</c>, on a port the system picks.</summary>
-/// <remarks>Logging providers are cleared; stopping is bounded by <see cref="StopTimeout"/>.</remarks>
+/// <remarks>
+/// Logging providers are cleared; stopping is bounded by <see cref="StopTimeout"/>. Endpoints set in code
+/// (<c>ConfigureKestrel(k =&gt; k.Listen(IPAddress.Loopback, 0, l =&gt; l.UseHttps(...)))</c>) replace the default
+/// <c>http://127.0.0.1:0</c>; the first bound address is the one exposed (<c>https</c> gives <c>wss</c>).
+/// </remarks>
 public sealed class LoopbackHost : IAsyncDisposable
 {
     private LoopbackHost(WebApplication app, Uri httpBase)

@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.AspNetCore.Http;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -73,7 +73,7 @@ public sealed class PassiveHealthTests
             }
         }
 
-        await BackendCluster.WaitUntilAsync(() => !gateway.RuntimeBackend("b0").Health.IsBreakerClosed(TimeProvider.System));
+        await Eventually.HoldsAsync(() => !gateway.RuntimeBackend("b0").Health.IsBreakerClosed(TimeProvider.System), ct);
         var (status, headers) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
         status.Should().Be(503);
         headers!["Retry-After"].Single().Should().Be("7");
@@ -83,7 +83,7 @@ public sealed class PassiveHealthTests
     public async Task OnlyBackendDown_BreakerOpen_Returns503WithRetryAfter()
     {
         var ct = Ws.Timeout();
-        await using var gateway = await BackendCluster.GatewayAsync([BackendCluster.DeadAddress()], c => c with { HealthCheck = QuickBreaker });
+        await using var gateway = await BackendCluster.GatewayAsync([Loopback.DeadAddress()], c => c with { HealthCheck = QuickBreaker });
 
         var first = await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 2, ct);
         var (status, headers) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
@@ -98,7 +98,7 @@ public sealed class PassiveHealthTests
     {
         var ct = Ws.Timeout();
         await using var gateway = await BackendCluster.GatewayAsync(
-            [BackendCluster.DeadAddress()],
+            [Loopback.DeadAddress()],
             c => c with { HealthCheck = new HealthCheckConfig { Passive = new PassiveHealthConfig { Enabled = false } } });
 
         var statuses = await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 6, ct);

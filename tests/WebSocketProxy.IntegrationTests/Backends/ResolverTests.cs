@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Testing;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Forwarding;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Forwarding;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Forwarding;
 
@@ -120,10 +120,11 @@ public sealed class CloseTests
             }
         });
 
-        while (registry.Count > 0 || backendState.ActiveConnections > 0 || Volatile.Read(ref backend.ActiveSockets) > 0)
-        {
-            await Task.Delay(20, ct);
-        }
+        await Eventually.MatchesAsync(
+            () => (Sessions: registry.Count, BackendConnections: backendState.ActiveConnections, BackendSockets: Volatile.Read(ref backend.ActiveSockets)),
+            live => live is (0, 0, 0),
+            ct,
+            Timeout.InfiniteTimeSpan);
 
         registry.Count.Should().Be(0);
         backendState.ActiveConnections.Should().Be(0);

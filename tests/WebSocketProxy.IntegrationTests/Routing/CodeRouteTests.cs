@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Messages;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Routing;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Llm;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.Tests.Llm;
 
