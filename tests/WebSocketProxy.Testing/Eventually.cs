@@ -6,7 +6,8 @@ namespace WebSocketProxy.Testing;
 /// <summary>Waits for a condition that becomes true asynchronously (a counter drained, a health state flipped), polling it.</summary>
 /// <remarks>
 /// Each wait ends at the earlier of its own deadline and the caller's token (normally the test's timeout). On either it
-/// throws a <see cref="TimeoutException"/> naming the condition and the value last observed, so a failure says what was seen.
+/// throws a <see cref="TimeoutException"/> naming the condition and (for <see cref="MatchesAsync"/>) the value last observed,
+/// so a failure says what was seen.
 /// </remarks>
 public static class Eventually
 {
@@ -28,11 +29,11 @@ public static class Eventually
     public static Task HoldsAsync(Func<bool> condition, CancellationToken cancellationToken, TimeSpan? timeout = null, [CallerArgumentExpression(nameof(condition))] string expression = "")
     {
         ArgumentNullException.ThrowIfNull(condition);
-        return MatchesAsync(condition, static held => held, cancellationToken, timeout, expression);
+        return WaitAsync(condition, static held => held, cancellationToken, timeout, expression, reportLast: false);
     }
 
     /// <summary>Reads a value until <paramref name="predicate"/> accepts it, and returns that value.</summary>
-    /// <typeparam name="T">The observed value (a tuple reads several at once; its <see cref="object.ToString"/> appears in the failure).</typeparam>
+    /// <typeparam name="T">The observed value; an anonymous object reads several at once and names each in the failure message.</typeparam>
     /// <param name="observe">Read on every poll; must not block.</param>
     /// <param name="predicate">Decides whether the observed value is the awaited one.</param>
     /// <param name="cancellationToken">Ends the wait (with a <see cref="TimeoutException"/>) when cancelled.</param>
@@ -40,10 +41,15 @@ public static class Eventually
     /// <param name="expression">The predicate's source text, filled in by the compiler.</param>
     /// <returns>The first observed value the predicate accepted.</returns>
     /// <exception cref="TimeoutException">The deadline passed or the token was cancelled first; the message holds the last value observed.</exception>
-    public static async Task<T> MatchesAsync<T>(Func<T> observe, Func<T, bool> predicate, CancellationToken cancellationToken, TimeSpan? timeout = null, [CallerArgumentExpression(nameof(predicate))] string expression = "")
+    public static Task<T> MatchesAsync<T>(Func<T> observe, Func<T, bool> predicate, CancellationToken cancellationToken, TimeSpan? timeout = null, [CallerArgumentExpression(nameof(predicate))] string expression = "")
     {
         ArgumentNullException.ThrowIfNull(observe);
         ArgumentNullException.ThrowIfNull(predicate);
+        return WaitAsync(observe, predicate, cancellationToken, timeout, expression, reportLast: true);
+    }
+
+    private static async Task<T> WaitAsync<T>(Func<T> observe, Func<T, bool> predicate, CancellationToken cancellationToken, TimeSpan? timeout, string expression, bool reportLast)
+    {
         var deadline = timeout ?? DefaultTimeout;
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         wait.CancelAfter(deadline);
@@ -62,7 +68,8 @@ public static class Eventually
         catch (OperationCanceledException ex) when (wait.IsCancellationRequested)
         {
             var reason = cancellationToken.IsCancellationRequested ? "the caller's token was cancelled" : $"the {deadline.TotalSeconds:0.###} s deadline passed";
-            throw new TimeoutException($"`{expression}` still did not hold after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.###} s ({reason}); last seen: {Describe(last)}", ex);
+            var seen = reportLast ? $"; last seen: {Describe(last)}" : string.Empty;
+            throw new TimeoutException($"`{expression}` still did not hold after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.###} s ({reason}){seen}", ex);
         }
     }
 

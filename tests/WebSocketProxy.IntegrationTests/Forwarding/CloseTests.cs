@@ -121,8 +121,8 @@ public sealed class CloseTests
         });
 
         await Eventually.MatchesAsync(
-            () => (Sessions: registry.Count, BackendConnections: backendState.ActiveConnections, BackendSockets: Volatile.Read(ref backend.ActiveSockets)),
-            live => live is (0, 0, 0),
+            () => new { Sessions = registry.Count, BackendConnections = backendState.ActiveConnections, BackendSockets = Volatile.Read(ref backend.ActiveSockets) },
+            live => live.Sessions == 0 && live.BackendConnections == 0 && live.BackendSockets == 0,
             ct,
             Timeout.InfiniteTimeSpan);
 
