@@ -4,14 +4,24 @@ using System.Net.WebSockets;
 namespace WebSocketProxy.Tests.Forwarding;
 
 /// <summary>Two WebSockets connected by in-memory pipes: <see cref="Server"/> and <see cref="Client"/>.</summary>
+/// <remarks>
+/// Like a TCP connection, the pair tells a graceful end from a reset: a socket disposed after (or without) a close
+/// handshake ends its stream the way a FIN does, while a socket that is <see cref="WebSocket.Abort"/>ed (by its owner
+/// or by the WebSocket after a failure) resets the connection: bytes the peer has not read yet are lost, and the
+/// peer's next read or write fails at once.
+/// </remarks>
 internal sealed class WebSocketPair : IDisposable
 {
     public WebSocketPair()
     {
         var toServer = new Pipe();
         var toClient = new Pipe();
-        Server = WebSocket.CreateFromStream(new DuplexStream(toServer.Reader.AsStream(), toClient.Writer.AsStream()), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
-        Client = WebSocket.CreateFromStream(new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream()), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+        var serverStream = new DuplexStream(toServer.Reader, toClient.Writer);
+        var clientStream = new DuplexStream(toClient.Reader, toServer.Writer);
+        Server = WebSocket.CreateFromStream(serverStream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        Client = WebSocket.CreateFromStream(clientStream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+        serverStream.Owner = Server;
+        clientStream.Owner = Client;
     }
 
     public WebSocket Server { get; }
@@ -24,8 +34,25 @@ internal sealed class WebSocketPair : IDisposable
         Client.Dispose();
     }
 
-    private sealed class DuplexStream(Stream input, Stream output) : Stream
+    private sealed class DuplexStream : Stream
     {
+        private readonly PipeReader _reader;
+        private readonly PipeWriter _writer;
+        private readonly Stream _input;
+        private readonly Stream _output;
+        private int _disposed;
+
+        public DuplexStream(PipeReader reader, PipeWriter writer)
+        {
+            _reader = reader;
+            _writer = writer;
+            _input = reader.AsStream();
+            _output = writer.AsStream();
+        }
+
+        /// <summary>Gets or sets the socket over this stream, whose state at disposal tells a reset from a graceful end.</summary>
+        public WebSocket? Owner { get; set; }
+
         public override bool CanRead => true;
 
         public override bool CanWrite => true;
@@ -36,17 +63,17 @@ internal sealed class WebSocketPair : IDisposable
 
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => input.ReadAsync(buffer, cancellationToken);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _input.ReadAsync(buffer, cancellationToken);
 
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => output.WriteAsync(buffer, cancellationToken);
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => _output.WriteAsync(buffer, cancellationToken);
 
-        public override Task FlushAsync(CancellationToken cancellationToken) => output.FlushAsync(cancellationToken);
+        public override Task FlushAsync(CancellationToken cancellationToken) => _output.FlushAsync(cancellationToken);
 
-        public override void Flush() => output.Flush();
+        public override void Flush() => _output.Flush();
 
-        public override int Read(byte[] buffer, int offset, int count) => input.Read(buffer, offset, count);
+        public override int Read(byte[] buffer, int offset, int count) => _input.Read(buffer, offset, count);
 
-        public override void Write(byte[] buffer, int offset, int count) => output.Write(buffer, offset, count);
+        public override void Write(byte[] buffer, int offset, int count) => _output.Write(buffer, offset, count);
 
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
@@ -54,10 +81,21 @@ internal sealed class WebSocketPair : IDisposable
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing)
+            if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                input.Dispose();
-                output.Dispose();
+                if (Owner?.State == WebSocketState.Aborted)
+                {
+                    // A reset: completing with an error makes the peer's reads throw even before the bytes it has
+                    // not read yet, and its writes throw too, as a TCP RST does.
+                    var reset = new IOException("The connection was reset by the peer.");
+                    _reader.Complete(reset);
+                    _writer.Complete(reset);
+                }
+                else
+                {
+                    _input.Dispose();
+                    _output.Dispose();
+                }
             }
 
             base.Dispose(disposing);
