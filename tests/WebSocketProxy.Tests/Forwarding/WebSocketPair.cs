@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
 
@@ -38,7 +39,6 @@ internal sealed class WebSocketPair : IDisposable
     {
         private readonly PipeReader _reader;
         private readonly PipeWriter _writer;
-        private readonly Stream _input;
         private readonly Stream _output;
         private int _disposed;
 
@@ -46,7 +46,6 @@ internal sealed class WebSocketPair : IDisposable
         {
             _reader = reader;
             _writer = writer;
-            _input = reader.AsStream();
             _output = writer.AsStream();
         }
 
@@ -63,7 +62,32 @@ internal sealed class WebSocketPair : IDisposable
 
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _input.ReadAsync(buffer, cancellationToken);
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            ReadResult result;
+            try
+            {
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+                result = await _reader.ReadAsync(cancellationToken);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The reader was completed by Dispose while this read was pending.
+                throw new IOException("The connection was closed locally.", ex);
+            }
+
+            if (result.IsCanceled)
+            {
+                // Woken by Dispose: a read pending on a socket that is torn down fails, as on a network stream.
+                throw new IOException("The connection was closed locally.");
+            }
+
+            var data = result.Buffer;
+            var count = (int)Math.Min(data.Length, buffer.Length);
+            data.Slice(0, count).CopyTo(buffer.Span);
+            _reader.AdvanceTo(data.GetPosition(count));
+            return count; // 0 only at the end of the stream (or for a zero-byte read)
+        }
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => _output.WriteAsync(buffer, cancellationToken);
 
@@ -71,7 +95,7 @@ internal sealed class WebSocketPair : IDisposable
 
         public override void Flush() => _output.Flush();
 
-        public override int Read(byte[] buffer, int offset, int count) => _input.Read(buffer, offset, count);
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
         public override void Write(byte[] buffer, int offset, int count) => _output.Write(buffer, offset, count);
 
@@ -83,19 +107,13 @@ internal sealed class WebSocketPair : IDisposable
         {
             if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                if (Owner?.State == WebSocketState.Aborted)
-                {
-                    // A reset: completing with an error makes the peer's reads throw even before the bytes it has
-                    // not read yet, and its writes throw too, as a TCP RST does.
-                    var reset = new IOException("The connection was reset by the peer.");
-                    _reader.Complete(reset);
-                    _writer.Complete(reset);
-                }
-                else
-                {
-                    _input.Dispose();
-                    _output.Dispose();
-                }
+                // A reset (the socket was aborted) completes both pipes with an error: the peer's reads throw even
+                // before the bytes it has not read yet, and its writes throw too, as after a TCP RST. Otherwise the
+                // peer reads to the end of what was sent and then the end of the stream, as after a FIN.
+                var reset = Owner?.State == WebSocketState.Aborted ? new IOException("The connection was reset by the peer.") : null;
+                _reader.CancelPendingRead();
+                _reader.Complete(reset);
+                _writer.Complete(reset);
             }
 
             base.Dispose(disposing);
