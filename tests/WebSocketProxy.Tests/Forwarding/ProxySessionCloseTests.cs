@@ -56,8 +56,9 @@ public sealed class ProxySessionCloseTests
 
         await h.Backend.CloseOutputAsync((WebSocketCloseStatus)status, description, h.Timeout);
         var atClient = await h.ReceiveCloseAsync(h.Client);
+        var backendReceive = h.ReceiveCloseAsync(h.Backend); // the backend reads on while the client answers
         await h.AnswerCloseAsync(h.Client, WebSocketCloseStatus.NormalClosure, "ok");
-        var atBackend = await h.ReceiveCloseAsync(h.Backend);
+        var atBackend = await backendReceive;
         await h.CompletionAsync();
 
         atClient.Status.Should().Be((WebSocketCloseStatus)status);
@@ -126,8 +127,8 @@ public sealed class ProxySessionCloseTests
         await h.SendBinaryAsync(h.Client, 17);
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend); // the first frame after the 16 bytes: the 17 never arrive
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((WebSocketCloseStatus.MessageTooBig, "Message too big"));
@@ -150,8 +151,8 @@ public sealed class ProxySessionCloseTests
         await h.SendBinaryAsync(h.Client, 17);
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((WebSocketCloseStatus.MessageTooBig, "Message too big"));
@@ -174,8 +175,8 @@ public sealed class ProxySessionCloseTests
         await h.SendTextAsync(h.Client, "two"); // the fake clock stands still: no permit came back
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend); // 'two' never arrives
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((WebSocketCloseStatus.PolicyViolation, "Message rate exceeded"));
@@ -199,8 +200,8 @@ public sealed class ProxySessionCloseTests
         await h.SendTextAsync(h.Client, "forbidden");
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((WebSocketCloseStatus.PolicyViolation, "not allowed here"));
@@ -252,7 +253,8 @@ public sealed class ProxySessionCloseTests
         var waited = await h.AdvanceUntilCompletedAsync(TimeSpan.FromSeconds(1));
 
         atBackend.Should().Be((WebSocketCloseStatus.NormalClosure, "done"));
-        waited.Should().BeGreaterThanOrEqualTo(SessionHarness.CloseTimeout, "the run ends only when the close timeout has passed");
+        waited.Should().BeGreaterThanOrEqualTo(SessionHarness.CloseTimeout, "the run ends only when the close timeout has passed")
+            .And.BeLessThan(SessionHarness.CloseTimeout * 6, "the close timeout runs on the session's clock, not the wall clock");
         h.Logger.Collector.GetSnapshot().Should().Contain(r => r.Id.Id == EventIds.CloseTimedOut);
         h.Session.Ended.IsCancellationRequested.Should().BeTrue();
     }
@@ -270,7 +272,8 @@ public sealed class ProxySessionCloseTests
 
         atClient.Should().Be((WebSocketCloseStatus.MessageTooBig, "Message too big"));
         atBackend.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "Peer closed"));
-        waited.Should().BeGreaterThanOrEqualTo(SessionHarness.CloseTimeout);
+        waited.Should().BeGreaterThanOrEqualTo(SessionHarness.CloseTimeout)
+            .And.BeLessThan(SessionHarness.CloseTimeout * 6, "the close timeout runs on the session's clock, not the wall clock");
     }
 
     private static SessionOptions Options(Pump pump)

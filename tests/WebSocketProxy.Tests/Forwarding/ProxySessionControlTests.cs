@@ -22,8 +22,8 @@ public sealed class ProxySessionControlTests
         control.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "to the client", WebSocketCloseStatus.EndpointUnavailable, "to the backend");
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "to the client"));
@@ -41,8 +41,8 @@ public sealed class ProxySessionControlTests
         h.Session.RequestClose(WebSocketCloseStatus.PolicyViolation, "second", WebSocketCloseStatus.PolicyViolation, "second");
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "first"));
@@ -59,8 +59,8 @@ public sealed class ProxySessionControlTests
         var draining = registry.DrainAsync(TimeSpan.FromSeconds(30), h.Time, h.Timeout);
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
         await draining.WaitAsync(h.Timeout);
 
@@ -103,8 +103,8 @@ public sealed class ProxySessionControlTests
         h.Time.Advance(TimeSpan.FromSeconds(2));
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((ProxyCloseStatus.ServiceRestart, "Backend draining"));

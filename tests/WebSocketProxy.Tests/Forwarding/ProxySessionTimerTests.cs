@@ -19,8 +19,8 @@ public sealed class ProxySessionTimerTests
         h.Time.Advance(TimeSpan.FromSeconds(2));
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((WebSocketCloseStatus.PolicyViolation, "authentication expired"));
@@ -43,8 +43,8 @@ public sealed class ProxySessionTimerTests
         h.Time.Advance(TimeSpan.FromDays(10) + TimeSpan.FromSeconds(1));
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((WebSocketCloseStatus.PolicyViolation, "authentication expired"));
@@ -61,8 +61,8 @@ public sealed class ProxySessionTimerTests
         h.Time.Advance(TimeSpan.FromSeconds(2));
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "Idle timeout"));
@@ -88,8 +88,8 @@ public sealed class ProxySessionTimerTests
         h.Time.Advance(TimeSpan.FromSeconds(2)); // t = 122 s: 61 s after the last message
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
         await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
         await h.CompletionAsync();
 
         atClient.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "Idle timeout"));

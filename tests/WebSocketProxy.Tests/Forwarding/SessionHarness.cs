@@ -127,12 +127,17 @@ internal sealed class SessionHarness : IAsyncDisposable
     {
         var (type, payload) = await ReceiveMessageAsync(socket);
         type.Should().Be(WebSocketMessageType.Close, "a close frame was expected, not the message '{0}'", Encoding.UTF8.GetString(payload));
-        return (socket.CloseStatus, socket.CloseStatusDescription);
+        var close = (socket.CloseStatus, socket.CloseStatusDescription);
+        EndBackendAfterHandshake(socket);
+        return close;
     }
 
     /// <summary>Answers a close frame received on <paramref name="socket"/>, completing that leg's handshake.</summary>
-    public Task AnswerCloseAsync(WebSocket socket, WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? description = null)
-        => socket.CloseOutputAsync(status, description, Timeout);
+    public async Task AnswerCloseAsync(WebSocket socket, WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? description = null)
+    {
+        await socket.CloseOutputAsync(status, description, Timeout);
+        EndBackendAfterHandshake(socket);
+    }
 
     /// <summary>Waits, bounded in real time, for the session's run to complete.</summary>
     public Task CompletionAsync() => Running.WaitAsync(Timeout);
@@ -183,6 +188,18 @@ internal sealed class SessionHarness : IAsyncDisposable
         _backendLeg.Dispose();
         await _services.DisposeAsync();
         _timeout.Dispose();
+    }
+
+    /// <summary>
+    /// The backend is a server: once its close handshake is complete it ends the connection, as Kestrel does when the
+    /// handler returns. (A client-role socket, like the proxy's backend leg, waits up to a second for that.)
+    /// </summary>
+    private void EndBackendAfterHandshake(WebSocket socket)
+    {
+        if (ReferenceEquals(socket, Backend) && socket.State == WebSocketState.Closed)
+        {
+            socket.Dispose();
+        }
     }
 
     private async Task<(WebSocketMessageType Type, byte[] Payload)> ReceiveMessageAsync(WebSocket socket)
