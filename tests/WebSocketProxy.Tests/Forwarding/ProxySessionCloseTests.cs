@@ -276,6 +276,35 @@ public sealed class ProxySessionCloseTests
             .And.BeLessThan(SessionHarness.CloseTimeout * 6, "the close timeout runs on the session's clock, not the wall clock");
     }
 
+    [Theory]
+    [InlineData(Pump.Streaming)]
+    [InlineData(Pump.Assembling)]
+    public async Task RunAsync_PumpHeldByADelayRateLimitWhenClosing_CompletesAfterCloseTimeout(Pump pump)
+    {
+        // One permit per 100 s: the second message holds the client pump in the limiter's wait.
+        var limit = new MessageRateLimitConfig { PermitsPerSecond = 0.01, Burst = 1, OnExceeded = ViolationAction.Delay };
+        await using var h = SessionHarness.Start(options: time => Options(pump) with
+        {
+            MessageLimits = new MessageRateLimiters(time).Create("r", limit, null, "user"),
+        });
+        await h.SendTextAsync(h.Client, "one");
+        (await h.ReceiveTextAsync(h.Backend)).Should().Be("one");
+        await h.SendTextAsync(h.Client, "two");
+
+        h.Session.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseStatus.EndpointUnavailable, "Proxy shutting down");
+        var atClient = await h.ReceiveCloseAsync(h.Client);
+        var atBackend = await h.ReceiveCloseAsync(h.Backend); // 'two' is still held back
+        await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client); // unread: the client pump is waiting for a permit
+        var waited = await h.AdvanceUntilCompletedAsync(TimeSpan.FromSeconds(1));
+
+        atClient.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "Server shutting down"));
+        atBackend.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "Proxy shutting down"));
+        waited.Should().BeGreaterThanOrEqualTo(SessionHarness.CloseTimeout)
+            .And.BeLessThan(TimeSpan.FromSeconds(60), "the session ends after its close timeout, not when the next permit comes");
+        h.Logger.Collector.GetSnapshot().Should().NotContain(r => r.Id.Id == EventIds.PumpFailed, "an ending session is not a pump failure");
+    }
+
     private static SessionOptions Options(Pump pump)
         => pump == Pump.Assembling ? new SessionOptions { Pipeline = SessionHarness.PassThrough() } : new SessionOptions();
 }
