@@ -162,6 +162,59 @@ public sealed class ProxySessionCloseTests
     [Theory]
     [InlineData(Pump.Streaming)]
     [InlineData(Pump.Assembling)]
+    public async Task RunAsync_BackendMessageOverItsMaximum_BackendGets1009_ClientGets1001(Pump pump)
+    {
+        await using var h = SessionHarness.Start(
+            new RouteConfig { Path = "/ws", Cluster = "c", MaxBackendMessageBytes = 16 },
+            _ => Options(pump));
+
+        await h.SendBinaryAsync(h.Backend, 17);
+        var atBackend = await h.ReceiveCloseAsync(h.Backend);
+        var atClient = await h.ReceiveCloseAsync(h.Client); // the 17 bytes never arrive
+        await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
+        await h.CompletionAsync();
+
+        atBackend.Should().Be((WebSocketCloseStatus.MessageTooBig, "Message too big"));
+        atClient.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "Peer closed"));
+        h.Client.State.Should().Be(WebSocketState.Closed);
+        h.Backend.State.Should().Be(WebSocketState.Closed);
+    }
+
+    [Theory]
+    [InlineData(Pump.Streaming, 10)]
+    [InlineData(Pump.Assembling, 0)]
+    public async Task RunAsync_FragmentedMessageGrowsOverMaximum_ClientGets1009(Pump pump, int bytesForwardedFirst)
+    {
+        await using var h = SessionHarness.Start(
+            new RouteConfig { Path = "/ws", Cluster = "c", MaxMessageBytes = 16 },
+            _ => Options(pump));
+
+        // Each frame is under the maximum; the message is not.
+        await h.Client.SendAsync(new byte[10], WebSocketMessageType.Binary, endOfMessage: false, h.Timeout);
+        if (bytesForwardedFirst > 0)
+        {
+            // Streaming forwards frames as they come: the first one is already at the backend.
+            var buffer = new byte[64];
+            var first = await h.Backend.ReceiveAsync(buffer.AsMemory(), h.Timeout);
+            first.Count.Should().Be(bytesForwardedFirst);
+            first.EndOfMessage.Should().BeFalse();
+        }
+
+        await h.Client.SendAsync(new byte[10], WebSocketMessageType.Binary, endOfMessage: true, h.Timeout);
+        var atClient = await h.ReceiveCloseAsync(h.Client);
+        var atBackend = await h.ReceiveCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
+        await h.CompletionAsync();
+
+        atClient.Should().Be((WebSocketCloseStatus.MessageTooBig, "Message too big"));
+        atBackend.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "Peer closed"));
+    }
+
+    [Theory]
+    [InlineData(Pump.Streaming)]
+    [InlineData(Pump.Assembling)]
     public async Task RunAsync_MessageRateExceededWithClose_ClientGets1008_BackendGets1001(Pump pump)
     {
         var limit = new MessageRateLimitConfig { PermitsPerSecond = 1, Burst = 1, OnExceeded = ViolationAction.Close };
@@ -305,6 +358,35 @@ public sealed class ProxySessionCloseTests
         h.Logger.Collector.GetSnapshot().Should().NotContain(r => r.Id.Id == EventIds.PumpFailed, "an ending session is not a pump failure");
     }
 
+    [Fact]
+    public async Task RunAsync_TransformerWaitingOnTheSessionWhenClosing_CompletesAfterCloseTimeout()
+    {
+        await using var h = SessionHarness.Start(options: _ => new SessionOptions { Pipeline = new MessagePipeline([new WaitingTransformer()]) });
+        await h.SendTextAsync(h.Client, "hang"); // the transformer waits until the session's token is cancelled
+
+        h.Session.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseStatus.EndpointUnavailable, "Proxy shutting down");
+        var atClient = await h.ReceiveCloseAsync(h.Client);
+        var atBackend = await h.ReceiveCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
+        var waited = await h.AdvanceUntilCompletedAsync(TimeSpan.FromSeconds(1));
+
+        atClient.Status.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
+        atBackend.Status.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
+        waited.Should().BeGreaterThanOrEqualTo(SessionHarness.CloseTimeout)
+            .And.BeLessThan(SessionHarness.CloseTimeout * 6);
+        h.Logger.Collector.GetSnapshot().Should().NotContain(r => r.Id.Id == EventIds.PumpFailed, "an ending session is not a pump failure");
+    }
+
     private static SessionOptions Options(Pump pump)
         => pump == Pump.Assembling ? new SessionOptions { Pipeline = SessionHarness.PassThrough() } : new SessionOptions();
+
+    private sealed class WaitingTransformer : IMessageTransformer
+    {
+        public async ValueTask<MessageTransformResult> TransformAsync(MessageTransformContext context, CancellationToken cancellationToken)
+        {
+            await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, cancellationToken);
+            return MessageTransformResult.Forward();
+        }
+    }
 }

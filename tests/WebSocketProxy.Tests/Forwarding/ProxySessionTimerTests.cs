@@ -30,6 +30,22 @@ public sealed class ProxySessionTimerTests
     }
 
     [Fact]
+    public async Task RunAsync_TokenAlreadyExpiredAtStart_ClosesAtOnceWith1008()
+    {
+        await using var h = SessionHarness.Start(options: time => new SessionOptions { CloseAt = time.GetUtcNow() - TimeSpan.FromSeconds(1) });
+
+        // No clock movement: a timer due at once fires when it is armed.
+        var atClient = await h.ReceiveCloseAsync(h.Client);
+        var atBackend = await h.ReceiveCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Backend);
+        await h.AnswerCloseAsync(h.Client);
+        await h.CompletionAsync();
+
+        atClient.Should().Be((WebSocketCloseStatus.PolicyViolation, "authentication expired"));
+        atBackend.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "authentication expired"));
+    }
+
+    [Fact]
     public async Task RunAsync_TokenExpiresBeyondTheLongestTimer_TimerRearmsAndClosesOnTime()
     {
         // A timer takes at most about 49.7 days: an expiry 60 days away fires once early, re-arms, then closes.
