@@ -348,8 +348,9 @@ public sealed class ProxySessionCloseTests
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend); // 'two' is still held back
         await h.AnswerCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client); // unread: the client pump is waiting for a permit
+        var clientAnswer = h.AnswerCloseAsync(h.Client); // unread: the client pump is waiting for a permit
         var waited = await h.AdvanceUntilCompletedAsync(TimeSpan.FromSeconds(1));
+        await clientAnswer.WaitAsync(h.Timeout);
 
         atClient.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "Server shutting down"));
         atBackend.Should().Be((WebSocketCloseStatus.EndpointUnavailable, "Proxy shutting down"));
@@ -368,8 +369,9 @@ public sealed class ProxySessionCloseTests
         var atClient = await h.ReceiveCloseAsync(h.Client);
         var atBackend = await h.ReceiveCloseAsync(h.Backend);
         await h.AnswerCloseAsync(h.Backend);
-        await h.AnswerCloseAsync(h.Client);
+        var clientAnswer = h.AnswerCloseAsync(h.Client); // unread: the client pump is held in the transformer
         var waited = await h.AdvanceUntilCompletedAsync(TimeSpan.FromSeconds(1));
+        await clientAnswer.WaitAsync(h.Timeout);
 
         atClient.Status.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
         atBackend.Status.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
