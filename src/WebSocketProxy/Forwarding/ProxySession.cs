@@ -122,6 +122,12 @@ internal sealed partial class ProxySession : ISessionControl
             {
                 Log.CloseTimedOut(_logger, Connection.ConnectionId);
                 Abort();
+                if (Volatile.Read(ref _ended) is { } ended)
+                {
+                    // Both legs are gone: end what the pump may be waiting on (a rate limit's delay, a transformer).
+                    await ended.CancelAsync();
+                }
+
                 await other;
             }
         }
