@@ -54,7 +54,8 @@ if (gateway.MetricsEnabled)
 
 if (!string.IsNullOrWhiteSpace(gateway.EchoPath))
 {
-    app.Map(gateway.EchoPath, EchoEndpoint.HandleAsync);
+    // The catch-all matches the path itself too, and whatever a proxy route appends to a backend address.
+    app.Map(gateway.EchoPath.TrimEnd('/') + "/{**rest}", EchoEndpoint.HandleAsync);
 }
 
 app.MapWebSocketProxy();
