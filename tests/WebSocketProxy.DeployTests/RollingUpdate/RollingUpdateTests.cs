@@ -30,8 +30,14 @@ public sealed class RollingUpdateTests
         _publish = publish;
     }
 
-    [Fact]
-    public async Task Sigterm_200LiveSessions_UnreadyFirst_NewUpgrades503_Every1001_NothingLost_ExitsWithinGrace()
+    /// <param name="everyClientMessageReachesBackend">
+    /// The stricter guarantee: every message a client sent before it received the 1001 reached the backend, including
+    /// the ones in flight when the drain began (today the drain closes both legs at once, so those are dropped).
+    /// </param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true, Skip = "Needs a library change: the drain (ProxySession.RequestClose) sends 1001 to both legs at once, so client messages in flight at that instant (about one per session at 20 msgs/s) fail to reach the already-closed backend leg. See the deploy report.")]
+    public async Task Sigterm_200LiveSessions_UnreadyFirst_NewUpgrades503_Every1001_NothingLost_ExitsWithinGrace(bool everyClientMessageReachesBackend)
     {
         var ct = Bounded.Timeout(300);
         var output = TestContext.Current.TestOutputHelper!;
@@ -99,6 +105,10 @@ public sealed class RollingUpdateTests
                 session.Echoed.Should().BeGreaterThanOrEqualTo(sentBeforeDrain, $"{session.Id}: every message sent before the drain came back");
                 echo.Received.GetValueOrDefault(session.Id).Should().BeInRange(session.Echoed, session.Sent, $"{session.Id}: the backend saw what was echoed, and no more than was sent");
                 echo.Closes.GetValueOrDefault(session.Id).Should().Be(WebSocketCloseStatus.EndpointUnavailable, $"{session.Id}: the backend gets 1001 too");
+                if (everyClientMessageReachesBackend)
+                {
+                    echo.Received.GetValueOrDefault(session.Id).Should().Be(session.Sent, $"{session.Id}: everything sent before the client got 1001 reached the backend");
+                }
             }
 
             echo.Received.Should().NotContainKey("late");
