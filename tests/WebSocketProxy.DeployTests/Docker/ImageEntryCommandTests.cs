@@ -81,6 +81,25 @@ public sealed class ImageEntryCommandTests
         Directory.EnumerateFileSystemEntries(gateway.Home).Should().BeEmpty("the gateway writes nothing to HOME (read-only root filesystem)");
     }
 
+    [Fact]
+    public async Task EntryCommand_ShutdownTimeoutShorterThanTheDrain_RefusesToStart()
+    {
+        var ct = Bounded.Timeout(300);
+        var publish = await _publish.GetAsync(ct);
+        var home = Directory.CreateTempSubdirectory("websocketproxy-gateway-home-").FullName;
+        var environment = GatewayProcess.ImageEnvironment(home);
+        environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        environment["WebSocketProxy__DrainTimeout"] = "00:00:10";
+        environment["Gateway__ShutdownDelay"] = "00:00:02";
+        environment["Gateway__ShutdownTimeout"] = "00:00:05";
+
+        var result = await ProcessRunner.RunAsync(GatewayPublish.Dotnet, ["WebSocketProxy.Gateway.dll"], publish, ct, environment);
+
+        result.ExitCode.Should().NotBe(0);
+        result.All.Should().Contain("Gateway:ShutdownTimeout (00:00:05) must be at least Gateway:ShutdownDelay + WebSocketProxy:DrainTimeout (00:00:12)");
+        Directory.Delete(home, recursive: true);
+    }
+
     private static string[] HealthCheckCommand()
     {
         var healthCheck = Dockerfile.Load(RepositoryPaths.Dockerfile).All("HEALTHCHECK").Single().Arguments;

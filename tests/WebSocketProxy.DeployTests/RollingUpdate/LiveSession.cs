@@ -87,7 +87,8 @@ internal sealed class LiveSession
                     _sentAt.Add(Stopwatch.GetTimestamp());
                 }
 
-                await _socket!.SendTextAsync(sequence.ToString(CultureInfo.InvariantCulture), linked.Token);
+                // Not the stop token: cancelling a pending send aborts the WebSocket, and the close must still be answered.
+                await _socket!.SendTextAsync(sequence.ToString(CultureInfo.InvariantCulture), cancellationToken);
                 await Task.Delay(_interval, linked.Token);
             }
         }

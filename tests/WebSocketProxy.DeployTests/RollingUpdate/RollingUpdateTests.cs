@@ -18,10 +18,10 @@ public sealed class RollingUpdateTests
     private static readonly TimeSpan ShutdownDelay = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan GracePeriod = ShutdownDelay + DrainTimeout + TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan MessageInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MessageInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Messages sent closer than this to the start of the drain may still be in flight when it starts.</summary>
-    private static readonly TimeSpan InFlightAllowance = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan InFlightAllowance = TimeSpan.FromSeconds(1);
 
     private readonly GatewayPublish _publish;
 
@@ -36,7 +36,7 @@ public sealed class RollingUpdateTests
     /// </param>
     [Theory]
     [InlineData(false)]
-    [InlineData(true, Skip = "Needs a library change: the drain (ProxySession.RequestClose) sends 1001 to both legs at once, so client messages in flight at that instant (about one per session at 20 msgs/s) fail to reach the already-closed backend leg. See the deploy report.")]
+    [InlineData(true, Skip = "Needs a library change: the drain (ProxySession.RequestClose) sends 1001 to both legs at once, so client messages in flight at that instant (up to about one per session at 10 msgs/s) fail to reach the already-closed backend leg. See the deploy report.")]
     public async Task Sigterm_200LiveSessions_UnreadyFirst_NewUpgrades503_Every1001_NothingLost_ExitsWithinGrace(bool everyClientMessageReachesBackend)
     {
         var ct = Bounded.Timeout(300);
