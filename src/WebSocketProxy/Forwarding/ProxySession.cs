@@ -172,6 +172,18 @@ internal sealed partial class ProxySession : ISessionControl
         _ = _backend.TryCloseOutputAsync(backendStatus, backendReason, _closeTimeout, _timeProvider);
     }
 
+    /// <inheritdoc />
+    public void CloseClientFirst(WebSocketCloseStatus status, string reason)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return;
+        }
+
+        // The client pump keeps forwarding until the client's close arrives; FinishAsync then passes it to the backend.
+        _ = _client.TryCloseOutputAsync(status, reason, _closeTimeout, _timeProvider);
+    }
+
     /// <summary>Aborts both legs at once, without close frames.</summary>
     public void Abort()
     {
