@@ -20,6 +20,7 @@ namespace WebSocketProxy.IntegrationTests.Hardening;
 /// presents (intermediates included) and requires a server certificate; a single backend that restarts is used again
 /// as soon as it is reachable.
 /// </summary>
+[Trait("Issue", "10")]
 public sealed class BackendHardeningTests : IAsyncLifetime
 {
     private const string ServerAuth = "1.3.6.1.5.5.7.3.1";

@@ -11,6 +11,7 @@ namespace WebSocketProxy.IntegrationTests.Hardening;
 /// Issue 10, items 9, 12 and 19: the ends of a connection. A handshake caught by a shutdown is refused, a backend's
 /// close is answered even when the client says nothing, and after failing a connection the proxy closes TCP itself.
 /// </summary>
+[Trait("Issue", "10")]
 public sealed class CloseHardeningTests
 {
     /// <summary>Item 9. A handshake whose backend connect is in flight when the host begins stopping gets 503 (not 101 and then 1006), and the backend leg is closed.</summary>

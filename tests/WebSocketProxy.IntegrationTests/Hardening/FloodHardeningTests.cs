@@ -8,6 +8,7 @@ namespace WebSocketProxy.IntegrationTests.Hardening;
 /// Issue 10, items 10, 11 and 18: floods a single client can start without sending many bytes — a message made of
 /// thousands of tiny fragments, a ping storm, and hundreds of open sessions from one address.
 /// </summary>
+[Trait("Issue", "10")]
 public sealed class FloodHardeningTests
 {
     /// <summary>The default <c>Routes:&lt;id&gt;:MaxFramesPerMessage</c> these tests assume (issue 10 item 10).</summary>

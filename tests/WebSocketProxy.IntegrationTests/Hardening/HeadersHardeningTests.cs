@@ -9,6 +9,7 @@ namespace WebSocketProxy.IntegrationTests.Hardening;
 /// transparent proxy (end-to-end headers and Origin arrive, cross-origin browsers connect, X-Forwarded-* is the
 /// proxy's own), while a refused handshake relays only safe headers and an encoded traversal never reaches a backend.
 /// </summary>
+[Trait("Issue", "10")]
 public sealed class HeadersHardeningTests
 {
     private const string ClientKey = "dGhlIHNhbXBsZSBub25jZQ=="; // the key RawHttp.Upgrade sends

@@ -10,6 +10,7 @@ namespace WebSocketProxy.IntegrationTests.Hardening;
 /// (opcode 0x9, not unsolicited pongs) on both legs and drop a leg that does not answer within the default
 /// <c>KeepAliveTimeout</c>; and <c>Routes:&lt;id&gt;:SendTimeout</c> ends a session whose write to one leg stalls.
 /// </summary>
+[Trait("Issue", "10")]
 public sealed class KeepAliveHardeningTests
 {
     /// <summary>

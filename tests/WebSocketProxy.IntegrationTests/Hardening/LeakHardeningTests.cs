@@ -12,6 +12,7 @@ namespace WebSocketProxy.IntegrationTests.Hardening;
 /// Issue 10, items 7 and 8: secrets a client puts in the query string (a browser access token, a signed session
 /// parameter) never reach the backend when they are consumed, and never reach the proxy's logs.
 /// </summary>
+[Trait("Issue", "10")]
 public sealed class LeakHardeningTests
 {
     private static Dictionary<string, string?> TokenRoute(Uri backend)

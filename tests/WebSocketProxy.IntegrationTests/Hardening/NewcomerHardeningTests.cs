@@ -9,6 +9,7 @@ namespace WebSocketProxy.IntegrationTests.Hardening;
 /// Issue 10, items 5 and 6: what a newcomer runs first. The README's test command passes on a fresh clone (the Node
 /// interop packages are restored on demand), and the sample starts from any folder, twice at once.
 /// </summary>
+[Trait("Issue", "10")]
 public sealed class NewcomerHardeningTests
 {
     /// <summary>

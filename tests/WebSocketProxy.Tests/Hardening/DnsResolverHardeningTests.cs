@@ -13,6 +13,7 @@ namespace WebSocketProxy.Tests.Hardening;
 /// Issue 10, item 16: the <c>Dns</c> resolver isolates failures per host and never makes a connection wait for a
 /// refresh while a last good list exists. Driven through the resolver's lookup seam (no real DNS: the network stays on loopback).
 /// </summary>
+[Trait("Issue", "10")]
 public sealed class DnsResolverHardeningTests
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch);
