@@ -103,6 +103,44 @@ public sealed class HeadersHardeningTests
         backend.Handshakes.Should().ContainSingle();
     }
 
+    /// <summary>
+    /// Item 2. Allowing any Origin by default is a cross-site WebSocket hijacking risk on routes that authenticate (cookie auth
+    /// without an Origin check), so startup logs one warning for each route that requires authorization and has no
+    /// <c>AllowedOrigins</c> list — and none for an anonymous route or a route with a list.
+    /// </summary>
+    [Fact]
+    public async Task Item2_AuthorizedRouteWithoutOriginList_OneStartupWarningNamingIt()
+    {
+        var ct = Ws.Timeout();
+        await using var backend = await TestBackend.StartEchoAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["WebSocketProxy:Routes:secure-chat:Path"] = "/secure",
+            ["WebSocketProxy:Routes:secure-chat:Cluster"] = "c",
+            ["WebSocketProxy:Routes:secure-chat:AuthorizationPolicy"] = "default",
+            ["WebSocketProxy:Routes:listed-chat:Path"] = "/listed",
+            ["WebSocketProxy:Routes:listed-chat:Cluster"] = "c",
+            ["WebSocketProxy:Routes:listed-chat:AuthorizationPolicy"] = "default",
+            ["WebSocketProxy:Routes:listed-chat:AllowedOrigins:0"] = "https://app.example.com",
+            ["WebSocketProxy:Routes:public-chat:Path"] = "/public",
+            ["WebSocketProxy:Routes:public-chat:Cluster"] = "c",
+            ["WebSocketProxy:Clusters:c:Backends:b1:Address"] = backend.WsUri().ToString(),
+        };
+
+        await using var gateway = await ConfiguredGateway.StartAsync(settings, ct, TestAuth.AddTo, captureLogs: true);
+
+        var warnings = gateway.Logs.GetSnapshot()
+            .Where(r => r.Level >= Microsoft.Extensions.Logging.LogLevel.Warning && r.Category?.StartsWith("WebSocketProxy", StringComparison.Ordinal) == true)
+            .Select(r => r.Message)
+            .ToList();
+        using (new AssertionScope())
+        {
+            warnings.Where(m => m.Contains("secure-chat", StringComparison.Ordinal)).Should().ContainSingle("one warning for the authorized route without an Origin list")
+                .Which.Should().ContainEquivalentOf("origin");
+            warnings.Should().NotContain(m => m.Contains("listed-chat", StringComparison.Ordinal) || m.Contains("public-chat", StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>Item 4. The default <c>XForwarded</c> mode is <c>Set</c>: the client's own X-Forwarded-* values are replaced, never passed on first.</summary>
     [Fact]
     public async Task Item4_DefaultXForwarded_ClientValuesReplaced()
