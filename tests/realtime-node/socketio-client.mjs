@@ -1,10 +1,10 @@
 // Socket.IO clients for the real-time tests, with the client's default transports (HTTP long-polling first,
-// then the upgrade to WebSocket). argv: <base url> <clients> <round trips per client>.
+// then the upgrade to WebSocket). argv: <base url> <clients> <round trips per client> [room|no-room].
 // Prints one JSON object on stdout: per client, the servers and transports its acks came from, whether it
 // upgraded, and the room messages it received; or {"error": "..."}.
 import { io } from 'socket.io-client';
 
-const [url, clientsArg = '4', roundTripsArg = '20'] = process.argv.slice(2);
+const [url, clientsArg = '4', roundTripsArg = '20', roomArg = 'room'] = process.argv.slice(2);
 const clients = Number.parseInt(clientsArg, 10);
 const roundTrips = Number.parseInt(roundTripsArg, 10);
 const room = 'lobby';
@@ -56,6 +56,10 @@ async function main() {
       results[i].acks.push({ server: ack.server, transport: ack.transport, ok: ack.echo?.client === i && ack.echo?.n === n });
     }
   }));
+
+  if (roomArg !== 'room') {
+    return;
+  }
 
   for (const socket of sockets) {
     await socket.timeout(stepTimeoutMs).emitWithAck('join', room);
