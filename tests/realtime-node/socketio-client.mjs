@@ -34,7 +34,11 @@ async function openClient(index) {
     result.firstTransport = socket.io.engine.transport.name;
   });
 
-  await withTimeout(new Promise((resolve) => socket.once('connect', resolve)), `client ${index} connect`);
+  // Reconnection is off, so a connect_error is final: fail at once with what the client saw.
+  await withTimeout(new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', (err) => reject(new Error(`client ${index} connect_error: ${err.message}`)));
+  }), `client ${index} connect`);
   const engine = socket.io.engine;
   if (engine.transport.name !== 'websocket') {
     await withTimeout(new Promise((resolve) => engine.once('upgrade', resolve)), `client ${index} upgrade to websocket`);
