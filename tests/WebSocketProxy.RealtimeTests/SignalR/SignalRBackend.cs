@@ -43,13 +43,13 @@ internal sealed class SignalRBackend : IAsyncDisposable
         builder.Services.AddSingleton(backplane);
         var app = builder.Build();
         var requests = new ConcurrentQueue<string>();
+        app.UseWebSockets();
         app.Use((context, next) =>
         {
             var upgrade = context.WebSockets.IsWebSocketRequest ? " (websocket)" : string.Empty;
             requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}{upgrade}");
             return next(context);
         });
-        app.UseWebSockets();
         app.MapHub<RealtimeHub>("/hub");
         await app.StartAsync(cancellationToken);
         backplane.Register(name, app.Services.GetRequiredService<IHubContext<RealtimeHub>>());
