@@ -8,7 +8,6 @@ namespace WebSocketProxy.RealtimeTests.Routing;
 /// requests to one path go to different clusters by host, header or query value, with YARP's semantics (a route
 /// with a header or query match wins over one without; no matching route is a 404).
 /// </summary>
-[Trait(Issue.Trait, Issue.RealtimeFrameworks)]
 public sealed class RouteMatchTests
 {
     [Fact(Timeout = 60_000)]

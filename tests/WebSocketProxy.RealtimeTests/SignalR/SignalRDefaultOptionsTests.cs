@@ -11,7 +11,6 @@ namespace WebSocketProxy.RealtimeTests.SignalR;
 /// The official .NET SignalR client with its default options (negotiate over HTTP, then WebSockets) through a
 /// <c>ForwardHttp</c> route to two backends: negotiate and the upgrade must reach the same backend (affinity).
 /// </summary>
-[Trait(Issue.Trait, Issue.RealtimeFrameworks)]
 public sealed class SignalRDefaultOptionsTests
 {
     private const int Clients = 4;

@@ -10,7 +10,6 @@ namespace WebSocketProxy.RealtimeTests.SocketIo;
 /// through a <c>ForwardHttp</c> route to two Socket.IO servers: the polling requests and the upgrade of one client
 /// carry its <c>sid</c> and must reach the server that issued it.
 /// </summary>
-[Trait(Issue.Trait, Issue.RealtimeFrameworks)]
 public sealed class SocketIoTests
 {
     [Fact(Timeout = 60_000)]
