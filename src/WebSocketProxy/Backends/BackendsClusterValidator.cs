@@ -224,9 +224,23 @@ internal sealed class BackendsClusterValidator : IClusterConfigValidator
             return;
         }
 
-        if (tls.CaCertificatePath is { } ca && !File.Exists(ca))
+        if (tls.CaCertificatePath is { } ca)
         {
-            errors.Add($"{key}:CaCertificatePath '{ca}' does not exist.");
+            if (!File.Exists(ca))
+            {
+                errors.Add($"{key}:CaCertificatePath '{ca}' does not exist.");
+            }
+            else
+            {
+                try
+                {
+                    BackendTls.LoadAuthorities(ca);
+                }
+                catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
+                {
+                    errors.Add($"{key}:CaCertificatePath '{ca}' holds no PEM or DER certificate: {ex.Message}");
+                }
+            }
         }
 
         if (tls.ClientCertificatePath is { } cert && !File.Exists(cert))

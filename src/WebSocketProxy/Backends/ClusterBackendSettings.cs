@@ -27,7 +27,7 @@ internal sealed class ClusterBackendSettings
         ConnectRetryDelay = config.ConnectRetryDelay ?? TimeSpan.Zero;
         HashKey = HashKeySource.TryParse(config.HashKey, out var key) ? key : HashKeySource.ClientIp;
         var health = config.HealthCheck;
-        PanicMode = health?.PanicMode ?? false;
+        PanicMode = health?.PanicMode ?? true;
         RetryAfter = health?.RetryAfter ?? DefaultRetryAfter;
         Passive = new PassiveHealthSettings(health?.Passive);
         Active = health?.Active is { Enabled: true } active ? new ActiveHealthSettings(active) : null;

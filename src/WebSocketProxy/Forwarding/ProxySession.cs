@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
@@ -242,6 +243,7 @@ internal sealed partial class ProxySession : ISessionControl
         return AwaitPendingSendAsync(leg, send);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // a slow peer does not make every send allocate
     private async ValueTask AwaitPendingSendAsync(SessionLeg leg, ValueTask send)
     {
         leg.SendPendingSince = _timeProvider.GetTimestamp();

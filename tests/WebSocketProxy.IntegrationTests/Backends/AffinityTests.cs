@@ -4,7 +4,7 @@ using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Backends;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -28,7 +28,7 @@ public sealed class AffinityTests
         var token = await NegotiateAsync(http, gateway, ct);
         var issuer = RealtimeBackend.IssuerOf(token);
         gateway.Reload(Settings(("a", a), ("b", b), ("c", c)));
-        await BackendCluster.WaitUntilAsync(() => HasBackend(gateway, "c"));
+        await Eventually.HoldsAsync(() => HasBackend(gateway, "c"), ct);
 
         var answers = new List<string>();
         for (var i = 0; i < 6; i++)

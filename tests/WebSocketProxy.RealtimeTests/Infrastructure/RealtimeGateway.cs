@@ -32,6 +32,11 @@ internal sealed class RealtimeGateway : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new TestOutputLoggerProvider());
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        foreach (var json in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(json); // only the test's settings configure the gateway
+        }
+
         builder.Configuration.AddInMemoryCollection(settings.Values);
         builder.Services.AddWebSocketProxy(builder.Configuration.GetSection(GatewaySettings.Section));
         var app = builder.Build();

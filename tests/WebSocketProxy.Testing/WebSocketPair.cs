@@ -1,11 +1,13 @@
 using System.IO.Pipelines;
 using System.Net.WebSockets;
 
-namespace WebSocketProxy.Tests.Forwarding;
+namespace WebSocketProxy.Testing;
 
-/// <summary>Two WebSockets connected by in-memory pipes: <see cref="Server"/> and <see cref="Client"/>.</summary>
-internal sealed class WebSocketPair : IDisposable
+/// <summary>Two WebSockets connected in memory (<see cref="WebSocket.CreateFromStream(Stream, WebSocketCreationOptions)"/> over a duplex stream of two pipes): what one sends the other receives.</summary>
+/// <remarks>Keep-alive is off on both sides, so nothing is sent unless a test sends it.</remarks>
+public sealed class WebSocketPair : IDisposable
 {
+    /// <summary>Initializes a new instance of the <see cref="WebSocketPair"/> class.</summary>
     public WebSocketPair()
     {
         var toServer = new Pipe();
@@ -14,16 +16,20 @@ internal sealed class WebSocketPair : IDisposable
         Client = WebSocket.CreateFromStream(new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream()), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
     }
 
+    /// <summary>Gets the server side (receives masked frames, sends unmasked ones).</summary>
     public WebSocket Server { get; }
 
+    /// <summary>Gets the client side (sends masked frames).</summary>
     public WebSocket Client { get; }
 
+    /// <summary>Disposes both sides.</summary>
     public void Dispose()
     {
         Server.Dispose();
         Client.Dispose();
     }
 
+    /// <summary>Reads from one pipe and writes to the other.</summary>
     private sealed class DuplexStream(Stream input, Stream output) : Stream
     {
         public override bool CanRead => true;
