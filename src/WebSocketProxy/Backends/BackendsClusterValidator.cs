@@ -51,6 +51,11 @@ internal sealed class BackendsClusterValidator : IClusterConfigValidator
             errors.Add($"{key}:ConnectTimeout must be positive.");
         }
 
+        if (config.HttpVersion is { } version && version is not ("1.1" or "2.0"))
+        {
+            errors.Add($"{key}:HttpVersion '{version}' must be 1.1 or 2.0.");
+        }
+
         if (config.ConnectAttempts is < 1)
         {
             errors.Add($"{key}:ConnectAttempts must be at least 1.");

@@ -22,6 +22,7 @@ internal sealed class ClusterBackendSettings
         LoadBalancing = loadBalancing;
         ConnectTimeout = config.ConnectTimeout ?? DefaultConnectTimeout;
         Compression = config.Compression ?? false;
+        HttpVersion = config.HttpVersion == "2.0" ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11;
         ConnectAttempts = config.ConnectAttempts ?? 3;
         ConnectDeadline = config.ConnectDeadline ?? DefaultConnectDeadline;
         ConnectRetryDelay = config.ConnectRetryDelay ?? TimeSpan.Zero;
@@ -61,6 +62,9 @@ internal sealed class ClusterBackendSettings
 
     /// <summary>Gets whether permessage-deflate is offered to the backends.</summary>
     public bool Compression { get; }
+
+    /// <summary>Gets the HTTP version of the backend handshakes (exact: no downgrade).</summary>
+    public Version HttpVersion { get; }
 
     public int ConnectAttempts { get; }
 

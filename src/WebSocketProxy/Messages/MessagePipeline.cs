@@ -36,8 +36,11 @@ internal sealed class MessagePipeline
 
     public bool IsEmpty => ClientToBackend.Length == 0 && BackendToClient.Length == 0;
 
-    /// <summary>A pipeline with the same transformers in both directions (tests and benchmarks).</summary>
-    public static MessagePipeline Both(params IMessageTransformer[] transformers)
+    /// <summary>A pipeline with the same transformers in both directions and the default time budget (tests and benchmarks).</summary>
+    public static MessagePipeline Both(params IMessageTransformer[] transformers) => Both(DefaultTimeout, transformers);
+
+    /// <summary>A pipeline with the same transformers in both directions and the given time budget (tests and benchmarks).</summary>
+    public static MessagePipeline Both(TimeSpan timeout, params IMessageTransformer[] transformers)
     {
         var steps = new MessagePipelineStep[transformers.Length];
         for (var i = 0; i < steps.Length; i++)
@@ -45,7 +48,7 @@ internal sealed class MessagePipeline
             steps[i] = new MessagePipelineStep($"transformer-{i}", transformers[i]);
         }
 
-        return new MessagePipeline(steps, steps, DefaultTimeout);
+        return new MessagePipeline(steps, steps, timeout);
     }
 
     public MessagePipelineStep[] For(MessageDirection direction) => direction == MessageDirection.ClientToBackend ? ClientToBackend : BackendToClient;

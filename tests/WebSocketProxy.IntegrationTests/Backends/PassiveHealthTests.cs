@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.AspNetCore.Http;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -74,7 +74,7 @@ public sealed class PassiveHealthTests
             }
         }
 
-        await BackendCluster.WaitUntilAsync(() => !gateway.RuntimeBackend("b0").HealthState().IsBreakerClosed(TimeProvider.System));
+        await Eventually.HoldsAsync(() => !gateway.RuntimeBackend("b0").HealthState().IsBreakerClosed(TimeProvider.System), ct);
         var (status, headers) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
         status.Should().Be(503);
         headers!["Retry-After"].Single().Should().Be("7");
@@ -84,7 +84,7 @@ public sealed class PassiveHealthTests
     public async Task OnlyBackendDown_BreakerOpenPanicOff_Returns503WithRetryAfter()
     {
         var ct = Ws.Timeout();
-        await using var gateway = await BackendCluster.GatewayAsync([BackendCluster.DeadAddress()], c => c with { HealthCheck = QuickBreaker with { PanicMode = false } });
+        await using var gateway = await BackendCluster.GatewayAsync([Loopback.DeadAddress()], c => c with { HealthCheck = QuickBreaker with { PanicMode = false } });
 
         var first = await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 2, ct);
         var (status, headers) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
@@ -120,7 +120,7 @@ public sealed class PassiveHealthTests
 
         await client.SendTextAsync("back", ct);
         (await client.ReceiveMessageAsync(ct)).Text.Should().Be("back", "the first connection after the backend returned is served, not 30 s of 503");
-        await BackendCluster.WaitUntilAsync(() => gateway.RuntimeBackend("b0").HealthState().IsBreakerClosed(TimeProvider.System));
+        await Eventually.HoldsAsync(() => gateway.RuntimeBackend("b0").HealthState().IsBreakerClosed(TimeProvider.System), ct);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class PassiveHealthTests
     {
         var ct = Ws.Timeout();
         await using var gateway = await BackendCluster.GatewayAsync(
-            [BackendCluster.DeadAddress()],
+            [Loopback.DeadAddress()],
             c => c with { HealthCheck = new HealthCheckConfig { Passive = new PassiveHealthConfig { Enabled = false } } });
 
         var statuses = await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 6, ct);

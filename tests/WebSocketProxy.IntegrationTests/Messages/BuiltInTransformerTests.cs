@@ -5,7 +5,7 @@ using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 using WebSocketProxy.Transformers;
 
 namespace WebSocketProxy.IntegrationTests.Messages;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Messages;
 

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.Extensions.Configuration;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Messages;
 

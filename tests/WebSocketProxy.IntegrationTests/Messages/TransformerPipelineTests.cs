@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 using WebSocketProxy.Messages;
 
 namespace WebSocketProxy.IntegrationTests.Messages;

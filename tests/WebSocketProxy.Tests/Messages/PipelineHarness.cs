@@ -11,7 +11,7 @@ using WebSocketProxy.Forwarding;
 using WebSocketProxy.Management;
 using WebSocketProxy.Messages;
 using WebSocketProxy.Model;
-using WebSocketProxy.Tests.Forwarding;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.Tests.Messages;
 
