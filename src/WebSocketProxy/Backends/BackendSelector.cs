@@ -206,6 +206,7 @@ internal sealed partial class BackendSelector
         var target = BackendUri.Build(backend.Address, state.Context, connection.RouteModel);
         // In panic mode open breakers are bypassed: every backend is unhealthy and each is tried anyway.
         var breaker = state.Panic ? null : backend.HealthState().GetBreaker(options.Passive, _timeProvider);
+        using var connectActivity = ProxyActivitySource.StartBackendConnect(cluster.Id, backend.Id); // current during the handshake: its context goes to the backend
         var started = _timeProvider.GetTimestamp();
         BackendConnectResult result;
         try
@@ -220,6 +221,7 @@ internal sealed partial class BackendSelector
         catch (BrokenCircuitException)
         {
             backend.ReleaseSlot();
+            ProxyActivitySource.BackendConnectEnded(connectActivity, succeeded: false, "circuit_open", StatusCodes.Status503ServiceUnavailable);
             Log.BackendSkipped(_logger, backend.Id, cluster.Id, "circuit breaker open");
             return new AttemptOutcome(default, TryAnother: true);
         }
@@ -230,6 +232,7 @@ internal sealed partial class BackendSelector
         }
 
         _metrics.BackendConnected(cluster.Id, backend.Id, _timeProvider.GetElapsedTime(started), result.Succeeded ? "success" : result.ErrorType);
+        ProxyActivitySource.BackendConnectEnded(connectActivity, result.Succeeded, result.ErrorType, result.StatusCode);
         if (result.Succeeded)
         {
             state.Chosen = backend;

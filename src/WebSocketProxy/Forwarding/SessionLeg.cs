@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -7,6 +8,9 @@ internal sealed class SessionLeg
 {
     private int _closeSent;
     private long _sendPendingSince;
+    private int _sentCloseStatus;
+    private long _messagesForwarded;
+    private long _bytesForwarded;
 
     public SessionLeg(WebSocket socket, string name)
     {
@@ -27,6 +31,19 @@ internal sealed class SessionLeg
         set => Volatile.Write(ref _sendPendingSince, value);
     }
 
+    /// <summary>Gets the whole messages received on this leg and forwarded to the other, and their payload bytes.</summary>
+    public SessionTraffic Forwarded => new(Volatile.Read(ref _messagesForwarded), Volatile.Read(ref _bytesForwarded));
+
+    /// <summary>Counts one message received on this leg and forwarded. Only the leg's own pump calls it: two plain increments, no interlocked operation.</summary>
+    public void CountForwarded(long bytes)
+    {
+        _messagesForwarded++;
+        _bytesForwarded += bytes;
+    }
+
+    /// <summary>Gets the status of the close frame the proxy sent on this leg; <see langword="null"/> when none was sent.</summary>
+    public int? SentCloseStatus => Volatile.Read(ref _sentCloseStatus) is var sent and not 0 ? sent : null;
+
     /// <summary>Sends a close frame unless one was already sent or the socket is gone. Never throws.</summary>
     public async Task TryCloseOutputAsync(WebSocketCloseStatus status, string? description, TimeSpan timeout, TimeProvider timeProvider)
     {
@@ -41,6 +58,7 @@ internal sealed class SessionLeg
             return;
         }
 
+        Volatile.Write(ref _sentCloseStatus, (int)status);
         using var cts = new CancellationTokenSource(timeout, timeProvider);
         try
         {

@@ -1,0 +1,73 @@
+using System.Security.Claims;
+using WebSocketProxy.Model;
+
+namespace WebSocketProxy.Forwarding;
+
+/// <summary>What operators see of a session: its snapshot, who ended it, and the close status of each leg.</summary>
+internal sealed partial class ProxySession
+{
+    private readonly DateTimeOffset _startedAt;
+    private string? _initiator;
+    private string? _user;
+    private int _clientCloseStatus;
+    private int _backendCloseStatus;
+
+    /// <summary>Gets when the session was accepted.</summary>
+    public DateTimeOffset StartedAt => _startedAt;
+
+    /// <inheritdoc />
+    public SessionSnapshot GetSnapshot()
+    {
+        var ended = Volatile.Read(ref _finished) != 0;
+        var http = Connection.HttpContext;
+        var ip = http.Connection.RemoteIpAddress;
+        return new SessionSnapshot
+        {
+            ConnectionId = Connection.ConnectionId,
+            RouteId = Connection.RouteId,
+            ClusterId = Connection.ClusterId,
+            BackendId = Connection.Backend?.Id,
+            User = _user ??= UserOf(http.User),
+            RemoteAddress = ip is null ? null : (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString(),
+            StartedAt = _startedAt,
+            SubProtocol = _client.Socket.SubProtocol,
+            ClientToBackend = _client.Forwarded,
+            BackendToClient = _backend.Forwarded,
+            ClientCloseStatus = ended ? Volatile.Read(ref _clientCloseStatus) : null,
+            BackendCloseStatus = ended ? Volatile.Read(ref _backendCloseStatus) : null,
+            CloseInitiator = ended ? Volatile.Read(ref _initiator) ?? "proxy" : null,
+        };
+    }
+
+    /// <summary>Remembers who ended the session first; later calls change nothing.</summary>
+    private void NoteInitiator(string side) => Interlocked.CompareExchange(ref _initiator, side, null);
+
+    /// <summary>The side a pump's outcome points at: the source closed or vanished, the destination vanished, or the proxy enforced a rule.</summary>
+    private void NoteInitiator(SessionLeg source, SessionLeg destination, PumpOutcome outcome) => NoteInitiator(outcome.Kind switch
+    {
+        PumpOutcomeKind.SourceClosed or PumpOutcomeKind.SourceFailed => source.Name,
+        PumpOutcomeKind.DestinationFailed when !destination.CloseSent => destination.Name,
+        _ => "proxy",
+    });
+
+    /// <summary>Records each leg's close status while the sockets still hold it: received from the peer, else the one the proxy sent, else 1006.</summary>
+    private void RecordCloseStatuses()
+    {
+        Volatile.Write(ref _clientCloseStatus, CloseStatusOf(_client));
+        Volatile.Write(ref _backendCloseStatus, CloseStatusOf(_backend));
+    }
+
+    private static int CloseStatusOf(SessionLeg leg)
+        => leg.Socket.CloseStatus is { } received ? (int)received : leg.SentCloseStatus ?? 1006;
+
+    private static string? UserOf(ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            return null;
+        }
+
+        var id = user.FindFirst("sub")?.Value ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.Identity.Name;
+        return string.IsNullOrEmpty(id) ? null : id;
+    }
+}
