@@ -12,6 +12,11 @@ namespace WebSocketProxy.Diagnostics;
 /// </summary>
 internal sealed partial class ProxyMetrics
 {
+    // Bucket advice (honoured by OpenTelemetry and other listeners): latencies as ASP.NET Core's request duration, sessions up to a day, sizes by powers of four.
+    private static readonly double[] LatencySeconds = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+    private static readonly double[] SessionSeconds = [0.1, 1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400];
+    private static readonly long[] MessageBytes = [16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
+
     private static readonly object ClientToBackend = "client_to_backend";
     private static readonly object BackendToClient = "backend_to_client";
     private static readonly object Text = "text";
@@ -36,15 +41,15 @@ internal sealed partial class ProxyMetrics
     {
         var meter = meterFactory.Create(WebSocketProxyDiagnostics.MeterName);
         _activeConnections = meter.CreateUpDownCounter<long>("websocket_proxy.connections.active", "{connection}", "Number of live proxied WebSocket sessions.");
-        _connectionDuration = meter.CreateHistogram<double>("websocket_proxy.connection.duration", "s", "Duration of proxied WebSocket sessions.");
+        _connectionDuration = meter.CreateHistogram<double>("websocket_proxy.connection.duration", "s", "Duration of proxied WebSocket sessions.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = SessionSeconds });
         _rejected = meter.CreateCounter<long>("websocket_proxy.connections.rejected", "{connection}", "Handshakes refused before the upgrade.");
-        _connectDuration = meter.CreateHistogram<double>("websocket_proxy.backend.connect.duration", "s", "Time to connect to a backend and complete its upgrade.");
+        _connectDuration = meter.CreateHistogram<double>("websocket_proxy.backend.connect.duration", "s", "Time to connect to a backend and complete its upgrade.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencySeconds });
         _messages = meter.CreateCounter<long>("websocket_proxy.messages", "{message}", "Messages forwarded.");
-        _messageSize = meter.CreateHistogram<long>("websocket_proxy.message.size", "By", "Size of forwarded messages.");
+        _messageSize = meter.CreateHistogram<long>("websocket_proxy.message.size", "By", "Size of forwarded messages.", tags: null, new InstrumentAdvice<long> { HistogramBucketBoundaries = MessageBytes });
         _dropped = meter.CreateCounter<long>("websocket_proxy.messages.dropped", "{message}", "Messages dropped by a limit or transformer.");
         meter.CreateObservableGauge("websocket_proxy.backend.health", ObserveBackendHealth, "{backend}", "Backend health: 1 when the backend takes new connections (healthy, breaker closed, not draining), 0 otherwise.");
         _llmTokens = meter.CreateCounter<long>("websocket_proxy.llm.tokens", "{token}", "Tokens used by LLM requests, by token type (input, output).");
-        _llmTimeToFirstToken = meter.CreateHistogram<double>("websocket_proxy.llm.time_to_first_token", "s", "Time from a chat.request to its first delta.");
+        _llmTimeToFirstToken = meter.CreateHistogram<double>("websocket_proxy.llm.time_to_first_token", "s", "Time from a chat.request to its first delta.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencySeconds });
         _llmRequests = meter.CreateCounter<long>("websocket_proxy.llm.requests", "{request}", "Finished LLM requests, by outcome.");
         _llmCost = meter.CreateCounter<double>("websocket_proxy.llm.cost", "{currency}", "Estimated cost of LLM requests, in the currency of the configured prices.");
         _closes = meter.CreateCounter<long>("websocket_proxy.closes", "{close}", "Close statuses of ended sessions: one per leg (side: client or backend), with who ended the session first (initiator: client, backend or proxy).");
