@@ -47,11 +47,12 @@ internal sealed partial class AdminOperations
         return list;
     }
 
+    /// <summary>Finds a live session by its id (the snapshot's, so a session ending meanwhile is still safe to look at).</summary>
     public ISessionControl? Find(string id)
     {
         foreach (var session in _sessions.Snapshot())
         {
-            if (string.Equals(session.Connection.ConnectionId, id, StringComparison.Ordinal))
+            if (string.Equals(session.GetSnapshot().ConnectionId, id, StringComparison.Ordinal))
             {
                 return session;
             }
@@ -63,7 +64,7 @@ internal sealed partial class AdminOperations
     /// <summary>Closes both legs with the status and reason, then waits (up to the close timeout) for the session to end and returns how it ended.</summary>
     public async Task<SessionInfo> CloseAsync(ISessionControl session, WebSocketCloseStatus status, string reason, string operatorName, CancellationToken cancellationToken)
     {
-        Log.SessionClosed(_logger, session.Connection.ConnectionId, (int)status, reason, operatorName);
+        Log.SessionClosed(_logger, session.GetSnapshot().ConnectionId, (int)status, reason, operatorName);
         var ended = session.Ended;
         session.RequestClose(status, reason, status, reason);
         if (!ended.IsCancellationRequested)
@@ -89,10 +90,11 @@ internal sealed partial class AdminOperations
         var closed = new List<string>();
         foreach (var session in _sessions.Snapshot())
         {
-            if (string.Equals(session.GetSnapshot().User, user, StringComparison.Ordinal))
+            var snapshot = session.GetSnapshot();
+            if (string.Equals(snapshot.User, user, StringComparison.Ordinal))
             {
                 session.RequestClose(status, reason, status, reason);
-                closed.Add(session.Connection.ConnectionId);
+                closed.Add(snapshot.ConnectionId);
             }
         }
 

@@ -1,4 +1,6 @@
+using System.Net.WebSockets;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Forwarding;
@@ -7,8 +9,8 @@ namespace WebSocketProxy.Forwarding;
 internal sealed partial class ProxySession
 {
     private readonly DateTimeOffset _startedAt;
+    private readonly SessionIdentity _identity;
     private string? _initiator;
-    private string? _user;
     private int _clientCloseStatus;
     private int _backendCloseStatus;
 
@@ -18,19 +20,18 @@ internal sealed partial class ProxySession
     /// <inheritdoc />
     public SessionSnapshot GetSnapshot()
     {
+        // Nothing here reads the HTTP context: once the session has ended, the request (and its context) is gone.
         var ended = Volatile.Read(ref _finished) != 0;
-        var http = Connection.HttpContext;
-        var ip = http.Connection.RemoteIpAddress;
         return new SessionSnapshot
         {
-            ConnectionId = Connection.ConnectionId,
+            ConnectionId = _identity.ConnectionId,
             RouteId = Connection.RouteId,
             ClusterId = Connection.ClusterId,
             BackendId = Connection.Backend?.Id,
-            User = _user ??= UserOf(http.User),
-            RemoteAddress = ip is null ? null : (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString(),
+            User = _identity.User,
+            RemoteAddress = _identity.RemoteAddress,
             StartedAt = _startedAt,
-            SubProtocol = _client.Socket.SubProtocol,
+            SubProtocol = _identity.SubProtocol,
             ClientToBackend = _client.Forwarded,
             BackendToClient = _backend.Forwarded,
             ClientCloseStatus = ended ? Volatile.Read(ref _clientCloseStatus) : null,
@@ -60,6 +61,17 @@ internal sealed partial class ProxySession
     private static int CloseStatusOf(SessionLeg leg)
         => leg.Socket.CloseStatus is { } received ? (int)received : leg.SentCloseStatus ?? 1006;
 
+    /// <summary>What the snapshot needs of the handshake request, read once while the request is live.</summary>
+    private static SessionIdentity Identify(HttpContext context, WebSocket client)
+    {
+        var ip = context.Connection.RemoteIpAddress;
+        return new SessionIdentity(
+            context.TraceIdentifier,
+            UserOf(context.User),
+            ip is null ? null : (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString(),
+            client.SubProtocol);
+    }
+
     private static string? UserOf(ClaimsPrincipal user)
     {
         if (user.Identity?.IsAuthenticated != true)
@@ -70,4 +82,6 @@ internal sealed partial class ProxySession
         var id = user.FindFirst("sub")?.Value ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.Identity.Name;
         return string.IsNullOrEmpty(id) ? null : id;
     }
+
+    private sealed record SessionIdentity(string ConnectionId, string? User, string? RemoteAddress, string? SubProtocol);
 }

@@ -66,6 +66,7 @@ internal sealed partial class ProxySession : ISessionControl
         _logger = logger;
         _timeProvider = timeProvider;
         _startedAt = timeProvider.GetUtcNow();
+        _identity = Identify(connection.HttpContext, client);
     }
 
     public ProxyConnectionContext Connection { get; }
