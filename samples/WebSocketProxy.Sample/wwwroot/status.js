@@ -8,7 +8,7 @@
     1011: "internal error", 1012: "restart", 1013: "try later", 1014: "bad gateway" };
   let previous = null;
 
-  const format = n => n >= 1e6 ? (n / 1e6).toFixed(1) + "M" : n >= 1e4 ? (n / 1e3).toFixed(1) + "k" : n >= 10 ? Math.round(n).toString() : (Math.round(n * 100) / 100).toString();
+  const format = (n, decimals = 1) => n >= 1e6 ? (n / 1e6).toFixed(1) + "M" : n >= 1e4 ? (n / 1e3).toFixed(1) + "k" : n >= 10 ? Math.round(n).toString() : (Math.round(n * 10 ** decimals) / 10 ** decimals).toString();
   const since = iso => { const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)); return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor(s % 3600 / 60)}m`; };
 
   function row(cells, attributes) {
@@ -67,19 +67,21 @@
     g.clearRect(0, 0, width, height);
     const left = 36, bottom = height - 18, top = 8, right = width - 6;
     const max = Math.max(1, ...history.map(h => Math.max(h.inRate, h.outRate)));
-    const nice = Math.pow(10, Math.floor(Math.log10(max)));
-    const scale = Math.ceil(max / nice) * nice;
+    const magnitude = Math.pow(10, Math.floor(Math.log10(max / 4)));
+    const step = [1, 2, 2.5, 5, 10].map(m => m * magnitude).find(s => s * 4 >= max); // four round steps up the axis
+    const scale = step * 4;
     g.font = "11px system-ui, sans-serif"; g.fillStyle = "#6b7280"; g.strokeStyle = "#e5e7eb"; g.lineWidth = 1;
     for (let i = 0; i <= 4; i++) {
       const y = bottom - (bottom - top) * i / 4;
       g.beginPath(); g.moveTo(left, y); g.lineTo(right, y); g.stroke();
-      g.fillText(format(scale * i / 4), 2, y + 4);
+      g.fillText(format(scale * i / 4, 2), 2, y + 4);
     }
     g.fillText("-60 s", left, height - 4); g.fillText("now", right - 22, height - 4);
     const x = i => left + (right - left) * (i + 60 - history.length) / 59;
     const y = v => bottom - (bottom - top) * v / scale;
-    for (const [key, color] of [["inRate", "#2563eb"], ["outRate", "#ea580c"]]) {
-      g.strokeStyle = color; g.lineWidth = 2; g.beginPath();
+    // Echoed traffic makes both lines equal: the wider one underneath stays visible.
+    for (const [key, color, lineWidth] of [["inRate", "#2563eb", 5], ["outRate", "#ea580c", 2]]) {
+      g.strokeStyle = color; g.lineWidth = lineWidth; g.lineJoin = "round"; g.beginPath();
       history.forEach((h, i) => i === 0 ? g.moveTo(x(i), y(h[key])) : g.lineTo(x(i), y(h[key])));
       g.stroke();
     }
