@@ -51,7 +51,7 @@ internal sealed partial class ProxySession
         _ => "proxy",
     });
 
-    /// <summary>Records each leg's close status while the sockets still hold it: received from the peer, else the one the proxy sent, else 1006.</summary>
+    /// <summary>Records each leg's close status while the sockets still hold it: the first close frame on that leg (the proxy's when it closed first, else the peer's), else 1006.</summary>
     private void RecordCloseStatuses()
     {
         Volatile.Write(ref _clientCloseStatus, CloseStatusOf(_client));
@@ -59,7 +59,7 @@ internal sealed partial class ProxySession
     }
 
     private static int CloseStatusOf(SessionLeg leg)
-        => leg.Socket.CloseStatus is { } received ? (int)received : leg.SentCloseStatus ?? 1006;
+        => leg.ClosedFirst ? leg.SentCloseStatus!.Value : leg.Socket.CloseStatus is { } received ? (int)received : leg.SentCloseStatus ?? 1006; // ClosedFirst implies a sent status
 
     /// <summary>What the snapshot needs of the handshake request, read once while the request is live.</summary>
     private static SessionIdentity Identify(HttpContext context, WebSocket client)

@@ -9,6 +9,7 @@ internal sealed class SessionLeg
     private int _closeSent;
     private long _sendPendingSince;
     private int _sentCloseStatus;
+    private int _closedFirst;
     private long _messagesForwarded;
     private long _bytesForwarded;
 
@@ -44,6 +45,9 @@ internal sealed class SessionLeg
     /// <summary>Gets the status of the close frame the proxy sent on this leg; <see langword="null"/> when none was sent.</summary>
     public int? SentCloseStatus => Volatile.Read(ref _sentCloseStatus) is var sent and not 0 ? sent : null;
 
+    /// <summary>Gets whether the proxy's close frame opened this leg's close handshake (the peer had not closed yet).</summary>
+    public bool ClosedFirst => Volatile.Read(ref _closedFirst) != 0;
+
     /// <summary>Sends a close frame unless one was already sent or the socket is gone. Never throws.</summary>
     public async Task TryCloseOutputAsync(WebSocketCloseStatus status, string? description, TimeSpan timeout, TimeProvider timeProvider)
     {
@@ -59,6 +63,7 @@ internal sealed class SessionLeg
         }
 
         Volatile.Write(ref _sentCloseStatus, (int)status);
+        Volatile.Write(ref _closedFirst, state == WebSocketState.Open ? 1 : 0);
         using var cts = new CancellationTokenSource(timeout, timeProvider);
         try
         {

@@ -34,10 +34,10 @@ internal sealed record SessionSnapshot
     /// <summary>Gets the messages and bytes forwarded from the backend to the client.</summary>
     public SessionTraffic BackendToClient { get; init; }
 
-    /// <summary>Gets the close status of the client leg (received from the client, else sent to it), once known; 1006 when it vanished without one.</summary>
+    /// <summary>Gets the close status of the client leg once the session has ended: the first close frame on it (the proxy's when it closed first, else the client's); 1006 when there was none.</summary>
     public int? ClientCloseStatus { get; init; }
 
-    /// <summary>Gets the close status of the backend leg (received from the backend, else sent to it), once known; 1006 when it vanished without one.</summary>
+    /// <summary>Gets the close status of the backend leg once the session has ended: the first close frame on it (the proxy's when it closed first, else the backend's); 1006 when there was none.</summary>
     public int? BackendCloseStatus { get; init; }
 
     /// <summary>Gets who ended the session first: <c>client</c>, <c>backend</c> or <c>proxy</c> (a drain, an operator, a timeout, a broken rule); <see langword="null"/> while it runs.</summary>
