@@ -130,6 +130,18 @@ internal sealed class BackendHealth : IBackendHealth
         }
     }
 
+    /// <summary>
+    /// A connection tried in panic mode (every backend was out) succeeded: the backend is back, so its open breaker is
+    /// closed at once instead of keeping new connections away for the rest of its break.
+    /// </summary>
+    public void ReportTrialSucceeded()
+    {
+        if (Volatile.Read(ref _breaker) is { } breaker && breaker.State.CircuitState is CircuitState.Open or CircuitState.HalfOpen)
+        {
+            _ = breaker.Control.CloseAsync();
+        }
+    }
+
     /// <summary>Feeds a backend that vanished from a live session (the 1014 path) to the breaker as a failure.</summary>
     public void ReportAbnormalClose()
     {
@@ -164,6 +176,7 @@ internal sealed class BackendHealth : IBackendHealth
                     SamplingDuration = options.SamplingDuration,
                     BreakDuration = options.BreakDuration,
                     StateProvider = State,
+                    ManualControl = Control,
                     ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { Succeeded: false, CountsAgainstHealth: true }),
                     OnOpened = args =>
                     {
@@ -179,6 +192,8 @@ internal sealed class BackendHealth : IBackendHealth
         public PassiveHealthSettings Options { get; }
 
         public CircuitBreakerStateProvider State { get; }
+
+        public CircuitBreakerManualControl Control { get; } = new();
 
         public ResiliencePipeline<BackendConnectResult> Pipeline { get; }
 

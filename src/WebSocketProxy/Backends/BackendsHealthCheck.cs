@@ -3,7 +3,7 @@ using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
-/// <summary>Ready when the gateway is not draining for shutdown and every cluster with configured backends has at least one that takes new connections.</summary>
+/// <summary>Ready when the gateway is not draining and every cluster with configured backends has at least one that takes new connections.</summary>
 internal sealed class BackendsHealthCheck : IHealthCheck
 {
     private readonly IProxyConfigSource _config;
@@ -21,8 +21,8 @@ internal sealed class BackendsHealthCheck : IHealthCheck
     {
         if (_sessions.IsDraining)
         {
-            // Unready from the first moment of the shutdown drain: the load balancer stops sending new clients at once.
-            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, "The gateway is shutting down."));
+            // Unready the moment the shutdown drain starts, so a load balancer stops sending new upgrades here.
+            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, "The gateway is draining for shutdown."));
         }
 
         var data = new Dictionary<string, object>(StringComparer.Ordinal);

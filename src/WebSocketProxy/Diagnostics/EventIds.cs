@@ -34,6 +34,7 @@ internal static class EventIds
     public const int BackendConnectFailureDetail = 206;
     public const int DnsResolved = 210;
     public const int DnsRefreshFailed = 211;
+    public const int DnsHostFailed = 212;
     public const int BackendDraining = 220;
     public const int BackendDrained = 221;
     public const int BackendResumed = 222;

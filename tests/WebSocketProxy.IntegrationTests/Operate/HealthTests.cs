@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using FluentAssertions;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Operate;
 
@@ -71,7 +71,7 @@ public sealed class HealthTests
 
         stopping.IsCompleted.Should().BeFalse("the drain is still waiting for the live session");
         using var ready = await http.GetAsync("/readyz", ct);
-        JsonDocument.Parse(await ready.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("description").GetString().Should().Be("The gateway is shutting down.");
+        JsonDocument.Parse(await ready.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("description").GetString().Should().Be("The gateway is draining for shutdown.");
         (await http.GetAsync("/healthz", ct)).StatusCode.Should().Be(HttpStatusCode.OK, "liveness must not fail during a drain, or the pod is killed mid-drain");
         var close = await client.ReceiveCloseAsync(ct);
         close.CloseStatus.Should().Be(WebSocketCloseStatus.EndpointUnavailable);

@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using FluentAssertions;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Operate;
 

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Playwright;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 using static Microsoft.Playwright.Assertions;
 
 namespace WebSocketProxy.IntegrationTests.Operate;

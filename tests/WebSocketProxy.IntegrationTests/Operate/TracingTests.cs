@@ -5,7 +5,7 @@ using FluentAssertions;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using WebSocketProxy.Diagnostics;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Operate;
 

@@ -12,6 +12,7 @@ using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Forwarding;
 using WebSocketProxy.Messages;
 using WebSocketProxy.Model;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.Tests.Forwarding;
 

@@ -1,14 +1,20 @@
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 
-namespace WebSocketProxy.IntegrationTests.Infrastructure;
+namespace WebSocketProxy.Testing;
 
 /// <summary>Behaviours for <see cref="TestBackend"/>.</summary>
 public static class BackendHandlers
 {
     /// <summary>Accepts (choosing the first offered subprotocol) and echoes every frame with its type and end-of-message flag; answers a close with the same close.</summary>
+    /// <param name="backend">The backend (counts sockets, records closes).</param>
+    /// <param name="context">The request.</param>
+    /// <returns>A task that completes when the connection ended.</returns>
     public static Task Echo(TestBackend backend, HttpContext context) => EchoWith(null)(backend, context);
 
+    /// <summary>Like <see cref="Echo"/>, with the subprotocol chosen by <paramref name="chooseProtocol"/> from the offered ones.</summary>
+    /// <param name="chooseProtocol">Picks the subprotocol to accept (null to accept none); null for the first offered.</param>
+    /// <returns>The handler.</returns>
     public static Func<TestBackend, HttpContext, Task> EchoWith(Func<IList<string>, string?>? chooseProtocol) => async (backend, context) =>
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -31,8 +37,14 @@ public static class BackendHandlers
         }
     };
 
+    /// <summary>Echoes every frame of an accepted socket until the close (answered with the same close) or a dropped connection.</summary>
+    /// <param name="backend">The backend whose <see cref="TestBackend.ClosesReceived"/> and <see cref="TestBackend.FirstClose"/> record the end.</param>
+    /// <param name="socket">The accepted socket.</param>
+    /// <returns>A task that completes when the connection ended.</returns>
     public static async Task EchoLoopAsync(TestBackend backend, WebSocket socket)
     {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(socket);
         var buffer = new byte[64 * 1024];
         try
         {
@@ -61,6 +73,9 @@ public static class BackendHandlers
     }
 
     /// <summary>Refuses the upgrade with a status and optional headers.</summary>
+    /// <param name="status">The HTTP status.</param>
+    /// <param name="headers">Response headers to add.</param>
+    /// <returns>The handler.</returns>
     public static Func<TestBackend, HttpContext, Task> Refuse(int status, params (string Name, string Value)[] headers) => (_, context) =>
     {
         context.Response.StatusCode = status;
@@ -72,7 +87,9 @@ public static class BackendHandlers
         return context.Response.WriteAsync("refused by backend");
     };
 
-    /// <summary>Accepts, then runs <paramref name="session"/> with the socket.</summary>
+    /// <summary>Accepts, then runs <paramref name="session"/> with the socket, counted in <see cref="TestBackend.ActiveSockets"/>.</summary>
+    /// <param name="session">What the backend does with the accepted socket.</param>
+    /// <returns>The handler.</returns>
     public static Func<TestBackend, HttpContext, Task> Accept(Func<TestBackend, WebSocket, HttpContext, Task> session) => async (backend, context) =>
     {
         using var socket = await context.WebSockets.AcceptWebSocketAsync();

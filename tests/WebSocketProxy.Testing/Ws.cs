@@ -1,17 +1,14 @@
 using System.Net.WebSockets;
+using Xunit;
 
-namespace WebSocketProxy.IntegrationTests.Infrastructure;
+namespace WebSocketProxy.Testing;
 
-/// <summary>One whole message, or the close, as a client received it.</summary>
-public sealed record Received(WebSocketMessageType Type, byte[] Data, WebSocketCloseStatus? CloseStatus = null, string? CloseDescription = null)
-{
-    public string Text => System.Text.Encoding.UTF8.GetString(Data);
-}
-
-/// <summary>Client-side helpers; every call is bounded by the token it gets.</summary>
+/// <summary>WebSocket client helpers; every call is bounded by the token it gets.</summary>
 public static class Ws
 {
-    /// <summary>A token that cancels after <paramref name="seconds"/> or when xunit cancels the test.</summary>
+    /// <summary>A token that cancels after <paramref name="seconds"/> or when xunit cancels the running test.</summary>
+    /// <param name="seconds">The test's deadline.</param>
+    /// <returns>The token.</returns>
     public static CancellationToken Timeout(int seconds = 20)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -19,6 +16,11 @@ public static class Ws
         return cts.Token;
     }
 
+    /// <summary>Connects a <see cref="ClientWebSocket"/> that collects the HTTP response details.</summary>
+    /// <param name="uri">The <c>ws://</c> address.</param>
+    /// <param name="cancellationToken">Bounds the handshake.</param>
+    /// <param name="configure">Sets headers, subprotocols and other options before connecting.</param>
+    /// <returns>The open socket.</returns>
     public static async Task<ClientWebSocket> ConnectAsync(Uri uri, CancellationToken cancellationToken, Action<ClientWebSocketOptions>? configure = null)
     {
         var socket = new ClientWebSocket();
@@ -28,7 +30,11 @@ public static class Ws
         return socket;
     }
 
-    /// <summary>Tries to connect and returns the HTTP status the server answered (101 on success; the socket is then closed).</summary>
+    /// <summary>Tries to connect and returns the HTTP status the server answered (101 on success; the socket is then aborted).</summary>
+    /// <param name="uri">The <c>ws://</c> address.</param>
+    /// <param name="cancellationToken">Bounds the handshake.</param>
+    /// <param name="configure">Sets headers, subprotocols and other options before connecting.</param>
+    /// <returns>The status and the response headers.</returns>
     public static async Task<(int Status, IReadOnlyDictionary<string, IEnumerable<string>>? Headers)> TryConnectAsync(Uri uri, CancellationToken cancellationToken, Action<ClientWebSocketOptions>? configure = null)
     {
         using var socket = new ClientWebSocket();
@@ -46,10 +52,18 @@ public static class Ws
         }
     }
 
+    /// <summary>Sends <paramref name="text"/> as one UTF-8 text message.</summary>
+    /// <param name="socket">The socket.</param>
+    /// <param name="text">The message.</param>
+    /// <param name="cancellationToken">Bounds the send.</param>
+    /// <returns>A task that completes when the message was sent.</returns>
     public static Task SendTextAsync(this WebSocket socket, string text, CancellationToken cancellationToken)
         => socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken);
 
     /// <summary>Receives one whole message (or the close).</summary>
+    /// <param name="socket">The socket.</param>
+    /// <param name="cancellationToken">Bounds the receive.</param>
+    /// <returns>The message, or the close with its status.</returns>
     public static async Task<Received> ReceiveMessageAsync(this WebSocket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[64 * 1024];
@@ -71,6 +85,9 @@ public static class Ws
     }
 
     /// <summary>Receives until the close frame arrives, discarding messages, and returns it.</summary>
+    /// <param name="socket">The socket.</param>
+    /// <param name="cancellationToken">Bounds the receive.</param>
+    /// <returns>The close.</returns>
     public static async Task<Received> ReceiveCloseAsync(this WebSocket socket, CancellationToken cancellationToken)
     {
         while (true)

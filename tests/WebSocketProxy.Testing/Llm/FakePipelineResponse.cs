@@ -1,26 +1,34 @@
 using System.ClientModel.Primitives;
 
-namespace WebSocketProxy.Tests.Llm;
+namespace WebSocketProxy.Testing;
 
 /// <summary>The response an OpenAI or Azure OpenAI SDK keeps on its <see cref="System.ClientModel.ClientResultException"/>.</summary>
 public sealed class FakePipelineResponse(int status, string body, params (string Name, string Value)[] headers) : PipelineResponse
 {
     private readonly Dictionary<string, string> _headers = headers.ToDictionary(h => h.Name, h => h.Value, StringComparer.OrdinalIgnoreCase);
 
+    /// <inheritdoc />
     public override int Status => status;
 
+    /// <inheritdoc />
     public override string ReasonPhrase => "Error";
 
+    /// <inheritdoc />
     public override Stream? ContentStream { get; set; }
 
+    /// <inheritdoc />
     public override BinaryData Content => BinaryData.FromString(body);
 
+    /// <inheritdoc />
     protected override PipelineResponseHeaders HeadersCore => new FakeHeaders(_headers);
 
+    /// <inheritdoc />
     public override BinaryData BufferContent(CancellationToken cancellationToken = default) => Content;
 
+    /// <inheritdoc />
     public override ValueTask<BinaryData> BufferContentAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Content);
 
+    /// <inheritdoc />
     public override void Dispose()
     {
     }
