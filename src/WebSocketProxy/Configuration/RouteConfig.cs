@@ -41,7 +41,7 @@ public sealed record RouteConfig
 
     /// <summary>Gets how long the proxy waits for the pong to its ping before it considers a leg dead.</summary>
     /// <value>
-    /// Defaults to 30 seconds: the proxy sends real pings on both legs every <see cref="KeepAliveInterval"/>, and a leg whose
+    /// Defaults to 20 seconds: the proxy sends real pings on both legs every <see cref="KeepAliveInterval"/>, and a leg whose
     /// peer does not answer in time (a half-open connection, a vanished client) is aborted and the other leg closed
     /// (1001 to the backend, 1014 to the client). <see cref="TimeSpan.Zero"/> sends unsolicited pongs only, which detect nothing.
     /// </value>
@@ -117,7 +117,7 @@ public sealed record RouteConfig
     public bool? CloseOnTokenExpiry { get; init; }
 
     /// <summary>Gets how many sessions may be open at once per client IP address and per user.</summary>
-    /// <value>256 sessions per IP address and no per-user limit by default (see <see cref="ConcurrentConnectionLimitConfig.PerIp"/>).</value>
+    /// <value>100 sessions per IP address and no per-user limit by default (see <see cref="ConcurrentConnectionLimitConfig.PerIp"/>).</value>
     public ConcurrentConnectionLimitConfig? ConcurrentConnections { get; init; }
 
     /// <summary>Gets the per-connection message rate limit.</summary>
