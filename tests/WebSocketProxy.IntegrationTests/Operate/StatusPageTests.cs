@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Playwright;
+using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Testing;
 using static Microsoft.Playwright.Assertions;
 
@@ -24,7 +25,7 @@ public sealed class StatusPageTests
     {
         Assert.SkipUnless(File.Exists(Chromium), $"{Chromium} is not installed (Debian package 'chromium'; .ci/run installs it).");
         var ct = Ws.Timeout(120);
-        await using var sample = await SampleGateway.StartAsync(ct, $"--Sample:ApiKeys:{AdminKey}=ops", "--Sample:Admins:0=ops");
+        await using var sample = await SampleProcess.StartAsync(ct, $"--Sample:ApiKeys:{AdminKey}=ops", "--Sample:Admins:0=ops");
         try
         {
             await ExerciseAsync(sample, ct);
@@ -35,7 +36,7 @@ public sealed class StatusPageTests
         }
     }
 
-    private static async Task ExerciseAsync(SampleGateway sample, CancellationToken ct)
+    private static async Task ExerciseAsync(SampleProcess sample, CancellationToken ct)
     {
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -49,7 +50,7 @@ public sealed class StatusPageTests
         await page.GotoAsync(sample.BaseUri.ToString());
         await Expect(page.Locator("#live-status")).ToContainTextAsync("updated");
 
-        using var client = await Ws.ConnectAsync(sample.Ws("/ws/echo/e2e"), ct);
+        using var client = await Ws.ConnectAsync(new Uri($"ws://{sample.BaseUri.Authority}/ws/echo/e2e"), ct);
         for (var i = 0; i < 3; i++)
         {
             await client.SendTextAsync($"message {i}", ct);
@@ -62,7 +63,7 @@ public sealed class StatusPageTests
         await Expect(row.Locator("td.b2c-messages")).ToHaveTextAsync("3");
         await Expect(row).ToContainTextAsync("echo");
         await Expect(page.Locator("#live-backends")).ToContainTextAsync("up");
-        using (var ended = await Ws.ConnectAsync(sample.Ws("/ws/echo/ended"), ct))
+        using (var ended = await Ws.ConnectAsync(new Uri($"ws://{sample.BaseUri.Authority}/ws/echo/ended"), ct))
         {
             await ended.CloseAsync((System.Net.WebSockets.WebSocketCloseStatus)4001, "done", ct);
         }
@@ -91,11 +92,11 @@ public sealed class StatusPageTests
     }
 
     /// <summary>The test's session id, through the admin API (the page shows its own echo session too).</summary>
-    private static async Task<string> FindSessionAsync(SampleGateway sample, CancellationToken ct)
+    private static async Task<string> FindSessionAsync(SampleProcess sample, CancellationToken ct)
     {
         using var http = new HttpClient();
         http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        var sessions = await http.GetFromJsonAsync<JsonElement>(sample.Http("/_proxy/sessions"), ct);
+        var sessions = await http.GetFromJsonAsync<JsonElement>(new Uri(sample.BaseUri, "/_proxy/sessions"), ct);
         return sessions.EnumerateArray()
             .Single(s => s.GetProperty("clientToBackend").GetProperty("messages").GetInt64() == 3)
             .GetProperty("id").GetString()!;
