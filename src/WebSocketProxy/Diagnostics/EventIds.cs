@@ -63,11 +63,18 @@ internal static class EventIds
     public const int LlmClientGone = 540;
     public const int LlmRequestFailed = 541;
 
-    // 600–699: Messages: transformer pipeline, built-in transformers, audit trail
-    public const int TransformerFailed = 600;
-    public const int TransformerTimedOut = 601;
-    public const int TransformerCancelled = 602;
-    public const int MessageAudited = 620;
-    public const int AuditRecordsDropped = 621;
-    public const int AuditSinkFailed = 622;
+    // 600–699: Operations: admin API, status feed
+    public const int AdminSessionClosed = 600;
+    public const int AdminUserSessionsClosed = 601;
+    public const int AdminBackendDraining = 602;
+    public const int AdminBackendResumed = 603;
+    public const int StatusFeedEnded = 610;
+
+    // 700–799: Messages: transformer pipeline, built-in transformers, audit trail
+    public const int TransformerFailed = 700;
+    public const int TransformerTimedOut = 701;
+    public const int TransformerCancelled = 702;
+    public const int MessageAudited = 720;
+    public const int AuditRecordsDropped = 721;
+    public const int AuditSinkFailed = 722;
 }

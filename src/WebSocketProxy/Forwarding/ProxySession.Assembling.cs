@@ -106,6 +106,7 @@ internal sealed partial class ProxySession
                         return PumpOutcome.DestinationFailed(failed);
                     }
 
+                    source.CountForwarded(context.Payload.Length);
                     if (_metrics.MessagesEnabled)
                     {
                         _metrics.MessageForwarded(_route.Id, directionTag, context.MessageType, context.Payload.Length);

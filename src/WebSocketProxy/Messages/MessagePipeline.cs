@@ -27,6 +27,12 @@ internal sealed class MessagePipeline
         _bySubprotocol = bySubprotocol;
     }
 
+    /// <summary>A pipeline with the same transformers in both directions and the default time budget (tests and benchmarks).</summary>
+    public MessagePipeline(IMessageTransformer[] transformers)
+        : this(Steps(transformers), Steps(transformers), DefaultTimeout)
+    {
+    }
+
     public MessagePipelineStep[] ClientToBackend { get; }
 
     public MessagePipelineStep[] BackendToClient { get; }
@@ -42,12 +48,7 @@ internal sealed class MessagePipeline
     /// <summary>A pipeline with the same transformers in both directions and the given time budget (tests and benchmarks).</summary>
     public static MessagePipeline Both(TimeSpan timeout, params IMessageTransformer[] transformers)
     {
-        var steps = new MessagePipelineStep[transformers.Length];
-        for (var i = 0; i < steps.Length; i++)
-        {
-            steps[i] = new MessagePipelineStep($"transformer-{i}", transformers[i]);
-        }
-
+        var steps = Steps(transformers);
         return new MessagePipeline(steps, steps, timeout);
     }
 
@@ -56,4 +57,15 @@ internal sealed class MessagePipeline
     /// <summary>Gets the pipeline of a session whose client negotiated <paramref name="subprotocol"/> (entries with a <c>Subprotocol</c> condition included or left out).</summary>
     public MessagePipeline ForSubprotocol(string? subprotocol)
         => subprotocol is not null && _bySubprotocol is not null && _bySubprotocol.TryGetValue(subprotocol, out var pipeline) ? pipeline : this;
+
+    private static MessagePipelineStep[] Steps(IMessageTransformer[] transformers)
+    {
+        var steps = new MessagePipelineStep[transformers.Length];
+        for (var i = 0; i < steps.Length; i++)
+        {
+            steps[i] = new MessagePipelineStep($"transformer-{i}", transformers[i]);
+        }
+
+        return steps;
+    }
 }
