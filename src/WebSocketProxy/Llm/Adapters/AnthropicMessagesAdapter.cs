@@ -50,6 +50,7 @@ internal sealed class AnthropicMessagesAdapter(IHttpClientFactory httpClientFact
                 writer.WriteNumber("top_p", topP);
             }
 
+            LlmRequestShaping.WriteStop(writer, "stop_sequences", request.Stop);
             WriteTools(writer, request);
         });
         message.Headers.Add("anthropic-version", "2023-06-01");
@@ -142,14 +143,14 @@ internal sealed class AnthropicMessagesAdapter(IHttpClientFactory httpClientFact
                     yield break;
                 case "error":
                     var (code, error) = LlmHttp.ParseError(root);
-                    yield return LlmStreamEvent.Failed(code, error ?? "The model provider reported an error.");
+                    yield return LlmStreamEvent.Failed(code, error ?? "The model provider reported an error.", LlmHttp.RequestId(response));
                     yield break;
                 default:
                     break;
             }
         }
 
-        yield return LlmStreamEvent.Failed(null, "The stream ended before message_stop.");
+        yield return LlmStreamEvent.Failed(null, "The stream ended before message_stop.", LlmHttp.RequestId(response));
     }
 
     private static string PartId(int index) => index.ToString(CultureInfo.InvariantCulture);

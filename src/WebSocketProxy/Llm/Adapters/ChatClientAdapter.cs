@@ -30,6 +30,24 @@ internal sealed class ChatClientAdapter(IServiceProvider services) : ILlmStreamA
     /// <summary>M.E.AI's serializer options (they know <see cref="JsonElement"/> and the AI content types), without indentation.</summary>
     private static readonly JsonSerializerOptions ArgumentsJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
+    private static ChatResponseFormat? ToResponseFormat(JsonElement? format)
+    {
+        if (format is not { } f)
+        {
+            return null;
+        }
+
+        return LlmHttp.GetString(f, "type") switch
+        {
+            "json_object" => ChatResponseFormat.Json,
+            "json_schema" => ChatResponseFormat.ForJsonSchema(
+                f.GetProperty("json_schema").GetProperty("schema").Clone(),
+                LlmHttp.GetString(f.GetProperty("json_schema"), "name"),
+                LlmHttp.GetString(f.GetProperty("json_schema"), "description")),
+            _ => ChatResponseFormat.Text,
+        };
+    }
+
     public async IAsyncEnumerable<LlmStreamEvent> StreamAsync(LlmRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var client = services.GetKeyedService<IChatClient>(request.ProviderName) ?? services.GetService<IChatClient>()
@@ -41,6 +59,9 @@ internal sealed class ChatClientAdapter(IServiceProvider services) : ILlmStreamA
             Temperature = request.Temperature is { } t ? (float)t : null,
             TopP = request.TopP is { } p ? (float)p : null,
             MaxOutputTokens = request.MaxTokens,
+            StopSequences = request.Stop is { } stop ? [.. stop] : null,
+            Seed = request.Seed,
+            ResponseFormat = ToResponseFormat(request.ResponseFormat),
         };
         if (request.Tools is { Count: > 0 } tools)
         {

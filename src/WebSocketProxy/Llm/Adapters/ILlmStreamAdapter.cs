@@ -12,6 +12,9 @@ public interface ILlmStreamAdapter
     /// <summary>Sends the request to the provider and streams its answer.</summary>
     /// <param name="request">The request, after the route's prompt policy was applied.</param>
     /// <param name="cancellationToken">Cancelled when the client cancels, disconnects or the request times out.</param>
-    /// <returns>Text deltas, usage reports, then one finish or error event.</returns>
+    /// <returns>
+    /// Deltas of typed parts (text, reasoning, refusal, tool calls with streamed arguments; see <see cref="LlmStreamEvent"/>),
+    /// usage reports, then one finish or error event.
+    /// </returns>
     IAsyncEnumerable<LlmStreamEvent> StreamAsync(LlmRequest request, CancellationToken cancellationToken);
 }

@@ -128,6 +128,7 @@ internal static class LlmHttp
                 StatusCode = (int)response.StatusCode,
                 ProviderCode = code,
                 RetryAfter = RetryAfter(response),
+                ProviderRequestId = RequestId(response),
             };
         }
     }
@@ -275,6 +276,20 @@ internal static class LlmHttp
 
         duration = TimeSpan.FromMilliseconds(totalMs);
         return true;
+    }
+
+    /// <summary>The provider's request id: OpenAI's <c>x-request-id</c>, Anthropic's <c>request-id</c> (at most 128 characters).</summary>
+    public static string? RequestId(HttpResponseMessage response)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["x-request-id", "request-id", "apim-request-id"])
+        {
+            if (TryGetHeader(response, name, out var value) && value.Length is > 0 and <= 128)
+            {
+                return value;
+            }
+        }
+
+        return null;
     }
 
     public static string NormaliseFinishReason(string? reason) => reason switch

@@ -24,6 +24,20 @@ public sealed class LlmRequest
     /// <summary>Gets the maximum number of output tokens, after the route's cap.</summary>
     public int? MaxTokens { get; init; }
 
+    /// <summary>Gets the sequences that end the answer (at most four).</summary>
+    /// <value><see langword="null"/>: none.</value>
+    public IReadOnlyList<string>? Stop { get; init; }
+
+    /// <summary>Gets the sampling seed, for providers that support reproducible sampling.</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>Gets the client's <c>response_format</c> in OpenAI's shape (<c>text</c>, <c>json_object</c>, or <c>json_schema</c> with <c>name</c> and <c>schema</c>).</summary>
+    /// <value><see langword="null"/>: free text.</value>
+    public System.Text.Json.JsonElement? ResponseFormat { get; init; }
+
+    /// <summary>Gets the context window the client asked for (Ollama's <c>num_ctx</c>); other providers refuse it.</summary>
+    public int? ContextWindow { get; init; }
+
     /// <summary>Gets the functions the model may call.</summary>
     /// <value><see langword="null"/> or empty: no tools are sent.</value>
     public IReadOnlyList<LlmTool>? Tools { get; init; }

@@ -38,8 +38,11 @@ public sealed class LlmStreamEvent
     /// <summary>Gets the provider's error code or type of an <see cref="LlmStreamEventKind.Error"/>, if it gave one.</summary>
     public string? ErrorCode { get; private init; }
 
-    /// <summary>Gets the provider's error message of an <see cref="LlmStreamEventKind.Error"/>.</summary>
+    /// <summary>Gets the provider's error message of an <see cref="LlmStreamEventKind.Error"/>; it goes to the server log (redacted), never to the client.</summary>
     public string? ErrorMessage { get; private init; }
+
+    /// <summary>Gets the provider's id of the request that failed (<c>x-request-id</c>, <c>request-id</c>), which the client receives for support.</summary>
+    public string? ProviderRequestId { get; private init; }
 
     /// <summary>Creates a delta of the answer's text, without a part id.</summary>
     /// <param name="text">The text.</param>
@@ -96,9 +99,16 @@ public sealed class LlmStreamEvent
     /// <param name="code">The provider's error code or type, if any.</param>
     /// <param name="message">The provider's message.</param>
     /// <returns>The event.</returns>
-    public static LlmStreamEvent Failed(string? code, string message)
+    public static LlmStreamEvent Failed(string? code, string message) => Failed(code, message, null);
+
+    /// <summary>Creates an error event with the provider's request id.</summary>
+    /// <param name="code">The provider's error code or type, if any.</param>
+    /// <param name="message">The provider's message (logged, redacted; never sent to the client).</param>
+    /// <param name="providerRequestId">The provider's request id, if it gave one.</param>
+    /// <returns>The event.</returns>
+    public static LlmStreamEvent Failed(string? code, string message, string? providerRequestId)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return new(LlmStreamEventKind.Error) { ErrorCode = code, ErrorMessage = message };
+        return new(LlmStreamEventKind.Error) { ErrorCode = code, ErrorMessage = message, ProviderRequestId = providerRequestId };
     }
 }

@@ -36,7 +36,9 @@ internal sealed class OllamaChatAdapter(IHttpClientFactory httpClientFactory) : 
             WriteMessages(writer, request.Messages);
             writer.WriteBoolean("stream", true);
             WriteTools(writer, request);
+            LlmRequestShaping.WriteOllamaFormat(writer, request);
             writer.WriteStartObject("options");
+            LlmRequestShaping.WriteOllamaOptions(writer, request);
             if (request.Temperature is { } temperature)
             {
                 writer.WriteNumber("temperature", temperature);
@@ -75,7 +77,7 @@ internal sealed class OllamaChatAdapter(IHttpClientFactory httpClientFactory) : 
             if (root.TryGetProperty("error", out _))
             {
                 var (code, error) = LlmHttp.ParseError(root);
-                yield return LlmStreamEvent.Failed(code, error ?? "The model provider reported an error.");
+                yield return LlmStreamEvent.Failed(code, error ?? "The model provider reported an error.", LlmHttp.RequestId(response));
                 yield break;
             }
 
@@ -120,7 +122,7 @@ internal sealed class OllamaChatAdapter(IHttpClientFactory httpClientFactory) : 
             }
         }
 
-        yield return LlmStreamEvent.Failed(null, "The stream ended before done.");
+        yield return LlmStreamEvent.Failed(null, "The stream ended before done.", LlmHttp.RequestId(response));
     }
 
     private static void WriteMessages(Utf8JsonWriter writer, IReadOnlyList<LlmMessage> messages)

@@ -37,11 +37,7 @@ internal sealed class OpenAIChatAdapter(IHttpClientFactory httpClientFactory) : 
                 writer.WriteNumber("top_p", topP);
             }
 
-            if (request.MaxTokens is { } maxTokens)
-            {
-                writer.WriteNumber("max_tokens", maxTokens);
-            }
-
+            LlmRequestShaping.WriteOpenAIChatOptions(writer, request);
             WriteTools(writer, request);
         });
         if (!string.IsNullOrEmpty(request.Provider.ApiKey))
@@ -67,7 +63,7 @@ internal sealed class OpenAIChatAdapter(IHttpClientFactory httpClientFactory) : 
             if (root.TryGetProperty("error", out _))
             {
                 var (code, text) = LlmHttp.ParseError(root);
-                yield return LlmStreamEvent.Failed(code, text ?? "The model provider reported an error.");
+                yield return LlmStreamEvent.Failed(code, text ?? "The model provider reported an error.", LlmHttp.RequestId(response));
                 yield break;
             }
 
@@ -133,7 +129,7 @@ internal sealed class OpenAIChatAdapter(IHttpClientFactory httpClientFactory) : 
         }
         else
         {
-            yield return LlmStreamEvent.Failed(null, done ? "The stream ended without a finish reason." : "The stream ended before [DONE].");
+            yield return LlmStreamEvent.Failed(null, done ? "The stream ended without a finish reason." : "The stream ended before [DONE].", LlmHttp.RequestId(response));
         }
     }
 

@@ -36,6 +36,7 @@ internal sealed class OpenAIResponsesAdapter(IHttpClientFactory httpClientFactor
                 writer.WriteNumber("max_output_tokens", maxTokens);
             }
 
+            LlmRequestShaping.WriteResponsesFormat(writer, request);
             WriteTools(writer, request);
         });
         if (!string.IsNullOrEmpty(request.Provider.ApiKey))
@@ -130,7 +131,7 @@ internal sealed class OpenAIResponsesAdapter(IHttpClientFactory httpClientFactor
                     if (type == "response.failed")
                     {
                         var (code, error) = LlmHttp.ParseError(body);
-                        yield return LlmStreamEvent.Failed(code, error ?? "The response failed.");
+                        yield return LlmStreamEvent.Failed(code, error ?? "The response failed.", LlmHttp.RequestId(response));
                     }
                     else if (type == "response.incomplete")
                     {
@@ -148,14 +149,14 @@ internal sealed class OpenAIResponsesAdapter(IHttpClientFactory httpClientFactor
                     var (errorCode, errorMessage) = root.TryGetProperty("error", out var nested) && nested.ValueKind == JsonValueKind.Object
                         ? LlmHttp.ParseError(root)
                         : (LlmHttp.GetString(root, "code"), LlmHttp.GetString(root, "message"));
-                    yield return LlmStreamEvent.Failed(errorCode, errorMessage ?? "The model provider reported an error.");
+                    yield return LlmStreamEvent.Failed(errorCode, errorMessage ?? "The model provider reported an error.", LlmHttp.RequestId(response));
                     yield break;
                 default:
                     break;
             }
         }
 
-        yield return LlmStreamEvent.Failed(null, "The stream ended before response.completed.");
+        yield return LlmStreamEvent.Failed(null, "The stream ended before response.completed.", LlmHttp.RequestId(response));
     }
 
     private static void WriteInput(Utf8JsonWriter writer, IReadOnlyList<LlmMessage> messages)

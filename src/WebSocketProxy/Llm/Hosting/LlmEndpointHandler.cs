@@ -1,24 +1,27 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using WebSocketProxy.Admission;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Diagnostics;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Llm;
 
-/// <summary>Accepts an <c>llm.v1</c> WebSocket on an LLM route and runs its <see cref="LlmSession"/>.</summary>
-internal sealed class LlmEndpointHandler(
+/// <summary>Accepts an <c>llm.v1</c> WebSocket on an LLM route: the shared handshake gate, the client's identity, then its <see cref="LlmSession"/> in the session registry.</summary>
+internal sealed partial class LlmEndpointHandler(
     LlmChatProcessor processor,
     HandshakeGate gate,
-    IOptionsMonitor<LlmOptions> options,
-    IHostApplicationLifetime lifetime,
+    LlmOptionsSource options,
+    ILlmApiKeyStore keyStore,
+    SessionRegistry sessions,
+    TimeProvider time,
     ILoggerFactory loggerFactory)
 {
     public const string SubProtocol = "llm.v1";
+
+    private static readonly ClusterModel NoCluster = new("llm", new ClusterConfig(), [], FeatureSet.Empty);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<LlmSession>();
 
@@ -26,20 +29,24 @@ internal sealed class LlmEndpointHandler(
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsync("This endpoint accepts WebSocket requests only (subprotocol llm.v1).", context.RequestAborted);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "This endpoint accepts WebSocket requests only (subprotocol llm.v1).", null);
             return;
         }
 
         var offered = context.WebSockets.WebSocketRequestedProtocols;
         if (offered.Count > 0 && !offered.Contains(SubProtocol, StringComparer.Ordinal))
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsync("Unsupported subprotocol: this endpoint speaks llm.v1.", context.RequestAborted);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Unsupported subprotocol: this endpoint speaks llm.v1.", null);
             return;
         }
 
-        var llm = options.CurrentValue;
+        if (sessions.IsDraining)
+        {
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "The server is shutting down.", null);
+            return;
+        }
+
+        var llm = options.Current;
         var routeOptions = route.Build(llm);
 
         // The same gate as proxy routes: Origin policy, browser-token removal, concurrent-socket limits.
@@ -51,36 +58,51 @@ internal sealed class LlmEndpointHandler(
         }));
         if (admission.Rejection is { } rejection)
         {
-            context.Response.StatusCode = rejection.StatusCode;
-            if (rejection.RetryAfterSeconds is { } retryAfter)
-            {
-                context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-            }
-
-            await context.Response.WriteAsync(rejection.Message + "\n", context.RequestAborted);
+            await RefuseAsync(context, rejection.StatusCode, rejection.Message, rejection.RetryAfterSeconds);
             return;
         }
 
-        var user = BudgetKey(context, llm.Budgets.ApiKeyHeader);
+        var identity = await LlmClientIdentity.ResolveAsync(context, llm.Budgets.ApiKeyHeader, keyStore);
+        if (identity is null)
+        {
+            Log.ApiKeyRejected(_logger, route.Pattern);
+            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "The API key is not valid.", null);
+            return;
+        }
+
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = offered.Count > 0 ? SubProtocol : null });
-        var session = new LlmSession(socket, processor, llm, routeOptions, route.Pattern, user, _logger);
-        using var stopping = lifetime.ApplicationStopping.Register(static s => ((LlmSession)s!).Stop(), session);
-        await session.RunAsync(context.RequestAborted);
+        var connection = new ProxyConnectionContext(context, route.ConnectionRoute, NoCluster);
+        var session = new LlmSession(connection, socket, processor, new LlmSessionSettings(llm, routeOptions, route.Pattern, identity, keyStore), _logger, time);
+        var running = session.RunAsync(context.RequestAborted);
+        sessions.Add(session, running);
+        try
+        {
+            await running;
+        }
+        finally
+        {
+            sessions.Remove(session);
+        }
     }
 
-    /// <summary>The authenticated user's name, else a hash of the client's API key header, else the remote address.</summary>
-    internal static string BudgetKey(HttpContext context, string apiKeyHeader)
+    private static async Task RefuseAsync(HttpContext context, int status, string message, int? retryAfterSeconds)
     {
-        if (context.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name })
+        context.Response.StatusCode = status;
+        if (retryAfterSeconds is { } retryAfter)
         {
-            return "user:" + name;
+            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         }
 
-        if (!string.IsNullOrEmpty(apiKeyHeader) && context.Request.Headers[apiKeyHeader].ToString() is { Length: > 0 } key)
-        {
-            return "key:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
-        }
+        await context.Response.WriteAsync(message + "\n", context.RequestAborted);
+    }
 
-        return "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    /// <summary>The model route an LLM socket's connection context carries (for drains and operators).</summary>
+    internal static RouteModel CreateRouteModel(string pattern)
+        => new("llm:" + pattern, new RouteConfig { Path = pattern }, RoutePatternFactory.Parse(pattern), FeatureSet.Empty);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.LlmApiKeyRejected, EventName = nameof(EventIds.LlmApiKeyRejected), Level = LogLevel.Information, Message = "LLM handshake on {Route} refused: the API key is unknown or revoked.")]
+        public static partial void ApiKeyRejected(ILogger logger, string route);
     }
 }

@@ -13,7 +13,7 @@ public static class LlmEndpointRouteBuilderExtensions
     /// <param name="pattern">The route pattern, e.g. <c>/llm</c>.</param>
     /// <param name="configure">Chooses the route's policy, e.g. <c>llm => llm.UseRoute("chat").WithMaxTokens(1024)</c>.</param>
     /// <returns>A builder for conventions such as <c>RequireAuthorization</c> and <c>RequireRateLimiting</c>.</returns>
-    /// <exception cref="InvalidOperationException"><c>AddWebSocketProxy</c> was not called.</exception>
+    /// <exception cref="InvalidOperationException"><c>AddWebSocketProxy().AddLlm(…)</c> was not called.</exception>
     /// <exception cref="OptionsValidationException">The LLM configuration is invalid (every error in one message).</exception>
     public static IEndpointConventionBuilder MapLlmWebSocket(this IEndpointRouteBuilder endpoints, string pattern, Action<LlmRouteBuilder> configure)
     {
@@ -22,16 +22,10 @@ public static class LlmEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var handler = endpoints.ServiceProvider.GetService<LlmEndpointHandler>()
             ?? throw new InvalidOperationException(
-                "Unable to find the WebSocketProxy services. Call 'builder.Services.AddWebSocketProxy(...)' before 'app.MapLlmWebSocket(...)'.");
+                "Unable to find the LLM services. Call 'builder.Services.AddWebSocketProxy(...).AddLlm(...)' before 'app.MapLlmWebSocket(...)'.");
         var route = new LlmRouteBuilder(pattern);
         configure(route);
-
-        var options = endpoints.ServiceProvider.GetRequiredService<IOptionsMonitor<LlmOptions>>().CurrentValue;
-        var errors = LlmOptionsValidator.Validate(options, route, endpoints.ServiceProvider);
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException("WebSocketProxy:Llm", typeof(LlmOptions), errors);
-        }
+        endpoints.ServiceProvider.GetRequiredService<LlmOptionsSource>().AddRoute(route);
 
         return endpoints.Map(pattern, context => handler.HandleAsync(context, route))
             .WithDisplayName($"WebSocketProxy LLM route {pattern}");

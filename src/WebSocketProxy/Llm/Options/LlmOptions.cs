@@ -31,7 +31,25 @@ public sealed class LlmOptions
     /// <value>Defaults to 1 MiB.</value>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Gets or sets how many requests one socket may have in flight; more are refused with <c>rate_limited</c>.</summary>
+    /// <summary>Gets or sets how many answers may stream on one socket at once (each model of a fan-out counts); more are refused with <c>rate_limited</c>.</summary>
     /// <value>Defaults to 16.</value>
     public int MaxConcurrentRequests { get; set; } = 16;
+
+    /// <summary>Gets or sets how many different models one request may fan out to with <c>models</c>; more are refused with <c>bad_request</c>.</summary>
+    /// <value>Defaults to 4.</value>
+    public int MaxModelsPerRequest { get; set; } = 4;
+
+    /// <summary>
+    /// Gets or sets how long a frame may wait for a client that stopped reading: past it the request is cancelled (upstream
+    /// aborted, reservation given back), and a socket write that takes longer aborts the socket.
+    /// </summary>
+    /// <value>Defaults to 30 seconds.</value>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets the gateway-issued API keys, keyed by key id (see <see cref="LlmApiKeyConfig"/>); keys issued at run time live in <see cref="LlmApiKeyStore"/>.</summary>
+    /// <value>Empty by default. Keys are compared case-insensitively.</value>
+    public IDictionary<string, LlmApiKeyConfig> ApiKeys { get; } = new Dictionary<string, LlmApiKeyConfig>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets how many frames wait for one socket's writer before senders wait (internal: tests make it small).</summary>
+    internal int OutboxCapacity { get; set; } = 256;
 }

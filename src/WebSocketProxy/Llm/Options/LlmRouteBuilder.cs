@@ -1,3 +1,5 @@
+using WebSocketProxy.Model;
+
 namespace WebSocketProxy.Llm;
 
 /// <summary>Configures one LLM route mapped with <c>MapLlmWebSocket(pattern, llm => …)</c>.</summary>
@@ -12,9 +14,13 @@ public sealed class LlmRouteBuilder
     internal LlmRouteBuilder(string pattern)
     {
         Pattern = pattern;
+        ConnectionRoute = LlmEndpointHandler.CreateRouteModel(pattern);
     }
 
     internal string Pattern { get; }
+
+    /// <summary>Gets the model route the sockets' connection contexts carry.</summary>
+    internal RouteModel ConnectionRoute { get; }
 
     internal string? RouteId { get; private set; }
 

@@ -26,8 +26,11 @@ public sealed record LlmRouteConfig
     public string? SystemPrompt { get; init; }
 
     /// <summary>Gets a value indicating whether clients may send their own <c>system</c> messages.</summary>
-    /// <value>Defaults to <see langword="true"/>.</value>
-    public bool AllowClientSystemMessages { get; init; } = true;
+    /// <value>
+    /// Defaults to <see langword="null"/>: allowed while the route has no <see cref="SystemPrompt"/>, refused once it has
+    /// one (a client's "ignore all previous instructions" must not follow the operator's prompt unless the operator says so).
+    /// </value>
+    public bool? AllowClientSystemMessages { get; init; }
 
     /// <summary>Gets the named prompt templates; a request with <c>template</c> and <c>variables</c> becomes one user message with each <c>{{name}}</c> replaced.</summary>
     /// <value>Empty by default.</value>

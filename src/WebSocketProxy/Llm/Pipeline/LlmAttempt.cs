@@ -19,9 +19,15 @@ internal sealed class LlmAttempt(LlmCall call, LlmResponseStream stream, List<Ll
 
     public LlmTarget? Current { get; set; }
 
+    /// <summary>Gets the text deltas, replayed from the cache.</summary>
     public List<string> Chunks { get; } = [];
 
+    /// <summary>Gets every part's text (text, reasoning, refusal, tool arguments): the output to estimate when the provider reports none.</summary>
     public StringBuilder Text { get; } = new();
+
+    public bool Refused { get; set; }
+
+    public bool CalledTools { get; set; }
 
     public LlmUsage Usage { get; set; } = new();
 
@@ -31,10 +37,16 @@ internal sealed class LlmAttempt(LlmCall call, LlmResponseStream stream, List<Ll
 
     public TimeSpan? TimeToFirstToken { get; set; }
 
-    /// <summary>Gets or sets the terminal frame, sent after the budget was reconciled and the cache written, so a client that reacts to it sees both.</summary>
-    public Func<ValueTask>? Terminal { get; set; }
+    /// <summary>Gets or sets the terminal frame, sent after the budget was reconciled (the cache is written afterwards, never before).</summary>
+    public Func<decimal?, ValueTask>? Terminal { get; set; }
 
     public string Outcome { get; set; } = LlmErrorCodes.UpstreamError;
 
     public LlmUsage Billed { get; set; } = new() { InputTokens = 0, OutputTokens = 0, CachedTokens = 0, TotalTokens = 0 };
+
+    /// <summary>Gets the model whose output was billed: the current target's, else the requested one.</summary>
+    public string BilledModel(string requested) => Current?.Model ?? requested;
+
+    /// <summary>The output tokens of what streamed so far, counted for the answering model.</summary>
+    public int EstimatedOutput(string requested) => LlmTokenEstimator.EstimateOutput(BilledModel(requested), Text.ToString());
 }

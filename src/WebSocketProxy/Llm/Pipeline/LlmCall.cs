@@ -7,6 +7,8 @@ internal sealed class LlmCall
 
     public required string User { get; init; }
 
+    public required LlmBudgetConfig Budgets { get; init; }
+
     public required LlmOptions Options { get; init; }
 
     public required LlmRouteConfig Route { get; init; }

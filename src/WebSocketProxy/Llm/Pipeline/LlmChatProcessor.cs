@@ -1,9 +1,6 @@
-using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Polly.Retry;
 using Polly;
-using WebSocketProxy.Diagnostics;
+using Polly.Retry;
 
 namespace WebSocketProxy.Llm;
 
@@ -13,15 +10,17 @@ namespace WebSocketProxy.Llm;
 /// </summary>
 internal sealed partial class LlmChatProcessor
 {
+    private static readonly TimeSpan CacheWriteTimeout = TimeSpan.FromSeconds(10);
+
     private readonly IServiceProvider _services;
-    private readonly LlmBudgets _budgets;
+    private readonly LlmBudgetLedger _budgets;
     private readonly LlmResponseCache _cache;
     private readonly LlmUsageRecorder _usage;
     private readonly TimeProvider _time;
     private readonly ILogger<LlmChatProcessor> _logger;
     private readonly ResiliencePipeline _fallback;
 
-    public LlmChatProcessor(IServiceProvider services, LlmBudgets budgets, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
+    public LlmChatProcessor(IServiceProvider services, LlmBudgetLedger budgets, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
     {
         _services = services;
         _budgets = budgets;
@@ -45,55 +44,84 @@ internal sealed partial class LlmChatProcessor
     {
         var start = _time.GetTimestamp();
         var targets = LlmTarget.Resolve(call.Options, call.Route, model);
-        var estimatedInput = LlmTokenEstimator.Estimate(call.Messages);
+        var estimatedInput = LlmTokenEstimator.EstimateInput(model, call.Messages, call.Request.Tools);
         var attempt = new LlmAttempt(call, stream, targets, estimatedInput, start);
         if (targets.Count == 0)
         {
             attempt.Outcome = LlmErrorCodes.BadRequest;
-            await stream.ErrorAsync(LlmErrorCodes.BadRequest, $"No provider on this route serves model '{model}'.");
-            await RecordAsync(attempt, model);
+            await stream.ErrorAsync(LlmErrorCodes.BadRequest, message: "No provider on this route serves the requested model.");
+            await RecordAsync(attempt, model, null);
             return;
         }
 
-        var reserve = estimatedInput + (call.MaxTokens ?? call.Route.DefaultMaxTokensEstimate);
-        var budget = _budgets.TryReserve(call.User, reserve);
+        var maxOutput = call.MaxTokens ?? call.Route.DefaultMaxTokensEstimate;
+        var reserveCost = 0m;
+        foreach (var target in targets)
+        {
+            reserveCost = Math.Max(reserveCost, LlmUsageRecorder.Cost(call.Options, target.Model, new LlmUsage { InputTokens = estimatedInput, OutputTokens = maxOutput }) ?? 0);
+        }
+
+        var budget = _budgets.TryReserve(call.User, call.Budgets, estimatedInput + (long)maxOutput, reserveCost);
         if (budget.Reservation is not { } reservation)
         {
             attempt.Outcome = budget.ErrorCode!; // set whenever Reservation is null
-            await stream.ErrorAsync(budget.ErrorCode!, budget.Message!, budget.RetryAfter);
-            await RecordAsync(attempt, model);
+            await stream.ErrorAsync(budget.ErrorCode!, budget.RetryAfter, message: budget.Message);
+            await RecordAsync(attempt, model, null);
             return;
         }
 
+        if (NearLimit(call.Budgets, budget.Remaining))
+        {
+            await stream.RateLimitAsync(budget.Remaining);
+        }
+
+        string? cacheKey = null;
+        decimal? cost = null;
         try
         {
-            var cacheKey = IsCacheable(call) ? LlmResponseCache.Key(model, call.Messages, call.Request.Temperature, call.Request.TopP, call.MaxTokens) : null;
+            cacheKey = IsCacheable(call) ? LlmResponseCache.Key(call, targets[0], call.Options.Cache.Shared ? "shared" : call.User) : null;
             if (cacheKey is not null && await _cache.TryGetAsync(cacheKey, cancellationToken) is { } hit)
             {
                 await ReplayAsync(attempt, model, hit, cancellationToken);
-                return;
             }
-
-            await _fallback.ExecuteAsync(static (state, token) => state.Processor.AttemptAsync(state.Attempt, token), (Processor: this, Attempt: attempt), cancellationToken);
-            if (cacheKey is not null && attempt.Outcome == "completed" && attempt.FinishReason == "stop")
+            else
             {
-                await _cache.SetAsync(cacheKey, ToCached(attempt), call.Options.Cache.Expiration, CancellationToken.None);
+                await _fallback.ExecuteAsync(static (state, token) => state.Processor.AttemptAsync(state.Attempt, token), (Processor: this, Attempt: attempt), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Cancelled(attempt);
+            Cancelled(attempt, model);
         }
         finally
         {
-            reservation.Reconcile(attempt.Billed.TotalTokens ?? 0);
+            cost = attempt.Outcome == "cache_hit" ? 0 : LlmUsageRecorder.Cost(call.Options, attempt.BilledModel(model), attempt.Billed);
+            reservation.Reconcile(attempt.Billed.TotalTokens ?? 0, cost ?? 0, _time.GetUtcNow());
             if (attempt.Terminal is { } terminal)
             {
-                await terminal();
+                await terminal(cost);
             }
 
-            await RecordAsync(attempt, attempt.Current?.Model ?? model);
+            if (cacheKey is not null && LlmResponseCache.IsStorable(attempt))
+            {
+                _ = StoreAsync(cacheKey, ToCached(attempt), call.Options.Cache.Expiration);
+            }
+
+            await RecordAsync(attempt, attempt.BilledModel(model), cost);
         }
+    }
+
+    private static bool NearLimit(LlmBudgetConfig budgets, IReadOnlyList<LlmBudgetRemaining> remaining)
+    {
+        foreach (var limit in remaining)
+        {
+            if (limit.Limit > 0 && (double)(limit.Remaining / limit.Limit) < budgets.WarnBelow)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsCacheable(LlmCall call)
@@ -118,16 +146,19 @@ internal sealed partial class LlmChatProcessor
         TotalTokens = attempt.Billed.TotalTokens,
     };
 
-    private static string MapError(LlmUpstreamException ex) => ex.StatusCode switch
+    /// <summary>Writes the cache after the terminal frame went out; a slow or failing distributed cache only costs a log line.</summary>
+    private async Task StoreAsync(string key, LlmCachedAnswer answer, TimeSpan expiration)
     {
-        429 when ex.ProviderCode is "insufficient_quota" => LlmErrorCodes.QuotaExceeded,
-        429 => LlmErrorCodes.RateLimited,
-        400 or 413 or 422 => LlmErrorCodes.BadRequest,
-        408 or 504 => LlmErrorCodes.Timeout,
-        _ => LlmErrorCodes.UpstreamError,
-    };
-
-    private static bool IsRetryable(LlmUpstreamException ex) => ex.StatusCode is not (400 or 413 or 422);
+        try
+        {
+            using var timeout = new CancellationTokenSource(CacheWriteTimeout, _time);
+            await _cache.SetAsync(key, answer, expiration, timeout.Token).AsTask().WaitAsync(timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            Log.CacheWriteFailed(_logger, ex);
+        }
+    }
 
     private async ValueTask ReplayAsync(LlmAttempt attempt, string model, LlmCachedAnswer hit, CancellationToken cancellationToken)
     {
@@ -140,160 +171,19 @@ internal sealed partial class LlmChatProcessor
         }
 
         var usage = new LlmUsage { InputTokens = hit.InputTokens, OutputTokens = hit.OutputTokens, CachedTokens = hit.CachedTokens, TotalTokens = hit.TotalTokens };
-        attempt.Terminal = () => attempt.Stream.CompleteAsync(hit.FinishReason, usage);
+        attempt.Terminal = _ => attempt.Stream.CompleteAsync(hit.FinishReason, usage, 0);
         attempt.Outcome = "cache_hit";
         attempt.Billed = new LlmUsage { InputTokens = 0, OutputTokens = 0, CachedTokens = 0, TotalTokens = 0 };
     }
 
-    private static void Cancelled(LlmAttempt attempt)
+    private static void Cancelled(LlmAttempt attempt, string model)
     {
         attempt.Outcome = "cancelled";
-        var billed = LlmTokenEstimator.Complete(attempt.Usage, attempt.Current is null ? 0 : attempt.EstimatedInput, attempt.Text.Length, forceEstimated: true);
+        var billed = LlmTokenEstimator.Complete(attempt.Usage, attempt.Current is null ? 0 : attempt.EstimatedInput, attempt.EstimatedOutput(model), forceEstimated: true);
         attempt.Billed = billed;
-        attempt.Terminal = () => attempt.Stream.CancelledAsync(billed);
+        attempt.Terminal = cost => attempt.Stream.CancelledAsync(billed, cost);
     }
 
-    private async ValueTask AttemptAsync(LlmAttempt attempt, CancellationToken cancellationToken)
-    {
-        var target = attempt.Targets[attempt.Next++];
-        attempt.Current = target;
-        attempt.Usage = new LlmUsage();
-        attempt.FinishReason = null;
-        var adapter = _services.GetKeyedService<ILlmStreamAdapter>(target.Provider.Type)
-            ?? throw new InvalidOperationException($"No LLM stream adapter is registered under '{target.Provider.Type}'.");
-        var request = new LlmRequest
-        {
-            ProviderName = target.ProviderName,
-            Provider = target.Provider,
-            Model = target.Model,
-            Messages = attempt.Call.Messages,
-            Temperature = attempt.Call.Request.Temperature,
-            TopP = attempt.Call.Request.TopP,
-            MaxTokens = attempt.Call.MaxTokens,
-        };
-
-        using var timeout = new CancellationTokenSource(target.Provider.Timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        string? code = null;
-        string? message = null;
-        int? status = null;
-        TimeSpan? retryAfter = null;
-        var retryable = true;
-        try
-        {
-            await foreach (var item in adapter.StreamAsync(request, linked.Token).WithCancellation(linked.Token))
-            {
-                switch (item.Kind)
-                {
-                    case LlmStreamEventKind.Delta:
-                        if (!attempt.Stream.Started)
-                        {
-                            await attempt.Stream.StartAsync(target.Model, target.ProviderName, cacheHit: false);
-                            attempt.TimeToFirstToken = _time.GetElapsedTime(attempt.StartTimestamp);
-                        }
-
-                        // Every part is output the provider bills (reasoning and tool arguments too); the cache replays text only.
-                        if (item.Part == LlmPartType.Text)
-                        {
-                            attempt.Chunks.Add(item.Text!);
-                        }
-
-                        attempt.Text.Append(item.Text);
-                        await attempt.Stream.DeltaAsync(item);
-                        break;
-                    case LlmStreamEventKind.Usage:
-                        attempt.Usage = LlmTokenEstimator.Merge(attempt.Usage, item.Usage!);
-                        attempt.UsageReported = true;
-                        break;
-                    case LlmStreamEventKind.Finish:
-                        attempt.FinishReason = item.FinishReason;
-                        break;
-                    case LlmStreamEventKind.Error:
-                        code = LlmErrorCodes.UpstreamError;
-                        message = item.ErrorMessage ?? "The model provider reported an error.";
-                        Log.MidStreamError(_logger, target.ProviderName, target.Model, item.ErrorCode);
-                        break;
-                    default:
-                        break;
-                }
-
-                if (code is not null)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancellationToken);
-        }
-        catch (Exception) when (timeout.IsCancellationRequested)
-        {
-            code = LlmErrorCodes.Timeout;
-            message = $"The model provider did not finish within {target.Provider.Timeout}.";
-        }
-        catch (LlmUpstreamException ex)
-        {
-            code = MapError(ex);
-            message = ex.Message;
-            status = ex.StatusCode;
-            retryAfter = ex.RetryAfter;
-            retryable = IsRetryable(ex);
-            Log.UpstreamFailed(_logger, target.ProviderName, target.Model, ex.StatusCode, ex.ProviderCode);
-        }
-        catch (Exception ex)
-        {
-            code = LlmErrorCodes.UpstreamError;
-            message = "The model provider failed: " + ex.Message;
-            status = (ex as HttpRequestException)?.StatusCode is HttpStatusCode s ? (int)s : null;
-            Log.AdapterFailed(_logger, target.ProviderName, target.Model, ex);
-        }
-
-        if (code is null && attempt.FinishReason is null)
-        {
-            code = LlmErrorCodes.UpstreamError;
-            message = "The model provider's stream ended without finishing.";
-        }
-
-        if (code is null)
-        {
-            await attempt.Stream.StartAsync(target.Model, target.ProviderName, cacheHit: false);
-            var usage = LlmTokenEstimator.Complete(attempt.Usage, attempt.EstimatedInput, attempt.Text.Length, forceEstimated: false);
-            var finishReason = attempt.FinishReason!;
-            attempt.Billed = usage;
-            attempt.Outcome = "completed";
-            attempt.Terminal = () => attempt.Stream.CompleteAsync(finishReason, usage);
-            return;
-        }
-
-        if (!attempt.Stream.Started && retryable && attempt.Next < attempt.Targets.Count)
-        {
-            Log.FallingBack(_logger, target.ProviderName, target.Model, code, attempt.Targets[attempt.Next].ProviderName);
-            throw new LlmFallbackException();
-        }
-
-        attempt.Outcome = code;
-        attempt.Billed = attempt.Text.Length == 0 && !attempt.UsageReported
-            ? attempt.Billed
-            : LlmTokenEstimator.Complete(attempt.Usage, attempt.EstimatedInput, attempt.Text.Length, forceEstimated: false);
-        attempt.Terminal = () => attempt.Stream.ErrorAsync(code, message!, retryAfter, status);
-    }
-
-    private ValueTask RecordAsync(LlmAttempt attempt, string model)
-        => _usage.RecordAsync(attempt.Call, attempt.Current?.ProviderName, model, attempt.Outcome, attempt.Billed, _time.GetElapsedTime(attempt.StartTimestamp), attempt.TimeToFirstToken);
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = EventIds.LlmUpstreamFailed, EventName = nameof(EventIds.LlmUpstreamFailed), Level = LogLevel.Warning, Message = "LLM provider {Provider} refused model {Model}: status {Status}, code {Code}.")]
-        public static partial void UpstreamFailed(ILogger logger, string provider, string model, int? status, string? code);
-
-        [LoggerMessage(EventId = EventIds.LlmMidStreamError, EventName = nameof(EventIds.LlmMidStreamError), Level = LogLevel.Warning, Message = "LLM provider {Provider} reported an error in the stream of model {Model}: {Code}.")]
-        public static partial void MidStreamError(ILogger logger, string provider, string model, string? code);
-
-        [LoggerMessage(EventId = EventIds.LlmAdapterFailed, EventName = nameof(EventIds.LlmAdapterFailed), Level = LogLevel.Warning, Message = "LLM provider {Provider} failed for model {Model}.")]
-        public static partial void AdapterFailed(ILogger logger, string provider, string model, Exception exception);
-
-        [LoggerMessage(EventId = EventIds.LlmFallingBack, EventName = nameof(EventIds.LlmFallingBack), Level = LogLevel.Information, Message = "LLM provider {Provider} failed for model {Model} ({Code}) before streaming; falling back to {Next}.")]
-        public static partial void FallingBack(ILogger logger, string provider, string model, string code, string next);
-    }
+    private ValueTask RecordAsync(LlmAttempt attempt, string model, decimal? cost)
+        => _usage.RecordAsync(attempt.Call, attempt.Current?.ProviderName, model, attempt.Outcome, attempt.Billed, cost, _time.GetElapsedTime(attempt.StartTimestamp), attempt.TimeToFirstToken);
 }

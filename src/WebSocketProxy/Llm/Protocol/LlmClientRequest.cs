@@ -3,8 +3,11 @@ using System.Text.Json;
 namespace WebSocketProxy.Llm;
 
 /// <summary>A parsed <c>chat.request</c> frame, before the route's prompt policy.</summary>
-internal sealed class LlmClientRequest
+internal sealed partial class LlmClientRequest
 {
+    /// <summary>The longest model id accepted.</summary>
+    public const int MaxModelIdLength = 128;
+
     public required string Id { get; init; }
 
     public required IReadOnlyList<string> Models { get; init; }
@@ -17,76 +20,30 @@ internal sealed class LlmClientRequest
 
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
 
-    public double? Temperature { get; init; }
+    public IReadOnlyList<LlmTool>? Tools { get; init; }
 
-    public double? TopP { get; init; }
+    public LlmToolChoice? ToolChoice { get; init; }
 
-    public int? MaxTokens { get; init; }
+    public LlmRequestOptions Options { get; init; } = new();
 
-    public bool? Cache { get; init; }
+    public double? Temperature => Options.Temperature;
+
+    public double? TopP => Options.TopP;
+
+    public int? MaxTokens => Options.MaxTokens;
+
+    public bool? Cache => Options.Cache;
 
     /// <summary>Parses the request; on failure returns the reason.</summary>
-    public static LlmClientRequest? Parse(JsonElement root, string id, out string? error)
+    public static LlmClientRequest? Parse(JsonElement root, string id, int maxModels, out string? error)
     {
         error = null;
-        var models = new List<string>();
-        var fanOut = false;
-        if (root.TryGetProperty("models", out var list))
+        if (!TryParseModels(root, maxModels, out var models, out var fanOut, ref error)
+            || !TryParseMessages(root, out var messages, ref error)
+            || !TryParseTools(root, out var tools, out var toolChoice, ref error)
+            || !LlmRequestOptions.TryParse(root, out var options, ref error))
         {
-            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
-            {
-                error = "'models' must be a non-empty array of model ids.";
-                return null;
-            }
-
-            foreach (var item in list.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(item.GetString()))
-                {
-                    error = "'models' must contain model ids.";
-                    return null;
-                }
-
-                if (!models.Contains(item.GetString()!))
-                {
-                    models.Add(item.GetString()!);
-                }
-            }
-
-            fanOut = true;
-        }
-        else if (root.TryGetProperty("model", out var model))
-        {
-            if (model.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(model.GetString()))
-            {
-                error = "'model' must be a model id.";
-                return null;
-            }
-
-            models.Add(model.GetString()!);
-        }
-
-        var messages = new List<LlmMessage>();
-        if (root.TryGetProperty("messages", out var array))
-        {
-            if (array.ValueKind != JsonValueKind.Array)
-            {
-                error = "'messages' must be an array.";
-                return null;
-            }
-
-            foreach (var item in array.EnumerateArray())
-            {
-                var role = LlmHttp.GetString(item, "role");
-                var content = LlmHttp.GetString(item, "content");
-                if (role is not ("system" or "user" or "assistant") || content is null)
-                {
-                    error = "Each message needs a 'role' (system, user or assistant) and a string 'content'.";
-                    return null;
-                }
-
-                messages.Add(new LlmMessage(role, content));
-            }
+            return null;
         }
 
         var template = LlmHttp.GetString(root, "template");
@@ -105,47 +62,6 @@ internal sealed class LlmClientRequest
             }
         }
 
-        double? temperature = null;
-        double? topP = null;
-        int? maxTokens = null;
-        bool? cache = null;
-        if (root.TryGetProperty("options", out var options))
-        {
-            if (options.ValueKind != JsonValueKind.Object)
-            {
-                error = "'options' must be an object.";
-                return null;
-            }
-
-            if (!TryNumber(options, "temperature", 0, 2, out temperature, ref error)
-                || !TryNumber(options, "top_p", 0, 1, out topP, ref error))
-            {
-                return null;
-            }
-
-            if (options.TryGetProperty("max_tokens", out var max))
-            {
-                if (max.ValueKind != JsonValueKind.Number || !max.TryGetInt32(out var value) || value <= 0)
-                {
-                    error = "'options.max_tokens' must be a positive integer.";
-                    return null;
-                }
-
-                maxTokens = value;
-            }
-
-            if (options.TryGetProperty("cache", out var c))
-            {
-                if (c.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                {
-                    error = "'options.cache' must be true or false.";
-                    return null;
-                }
-
-                cache = c.GetBoolean();
-            }
-        }
-
         return new LlmClientRequest
         {
             Id = id,
@@ -154,28 +70,63 @@ internal sealed class LlmClientRequest
             Messages = messages,
             Template = template,
             Variables = variables,
-            Temperature = temperature,
-            TopP = topP,
-            MaxTokens = maxTokens,
-            Cache = cache,
+            Tools = tools,
+            ToolChoice = toolChoice,
+            Options = options,
         };
     }
 
-    private static bool TryNumber(JsonElement options, string name, double min, double max, out double? value, ref string? error)
+    private static bool TryParseModels(JsonElement root, int maxModels, out List<string> models, out bool fanOut, ref string? error)
     {
-        value = null;
-        if (!options.TryGetProperty(name, out var element))
+        models = [];
+        fanOut = false;
+        if (root.TryGetProperty("models", out var list))
         {
-            return true;
+            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+            {
+                error = "'models' must be a non-empty array of model ids.";
+                return false;
+            }
+
+            foreach (var item in list.EnumerateArray())
+            {
+                if (!TryModel(item, out var name))
+                {
+                    error = $"'models' must contain model ids of at most {MaxModelIdLength} characters.";
+                    return false;
+                }
+
+                if (!models.Contains(name, StringComparer.OrdinalIgnoreCase))
+                {
+                    models.Add(name);
+                }
+            }
+
+            if (models.Count > maxModels)
+            {
+                error = $"'models' may name at most {maxModels} different models.";
+                return false;
+            }
+
+            fanOut = true;
+        }
+        else if (root.TryGetProperty("model", out var model))
+        {
+            if (!TryModel(model, out var name))
+            {
+                error = $"'model' must be a model id of at most {MaxModelIdLength} characters.";
+                return false;
+            }
+
+            models.Add(name);
         }
 
-        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var number) || number < min || number > max)
-        {
-            error = $"'options.{name}' must be a number between {min} and {max}.";
-            return false;
-        }
-
-        value = number;
         return true;
+    }
+
+    private static bool TryModel(JsonElement element, out string name)
+    {
+        name = element.ValueKind == JsonValueKind.String ? element.GetString()!.Trim() : string.Empty;
+        return name.Length is > 0 and <= MaxModelIdLength;
     }
 }

@@ -59,24 +59,49 @@ internal static class LlmFrames
         _ => "text",
     };
 
-    public static byte[] Completed(string id, string? model, string finishReason, LlmUsage usage) => Write(w =>
+    public static byte[] Completed(string id, string? model, string finishReason, LlmUsage usage, decimal? cost) => Write(w =>
     {
         w.WriteString("type", "chat.completed");
         w.WriteString("id", id);
         WriteModel(w, model);
         w.WriteString("finishReason", finishReason);
         WriteUsage(w, usage);
+        WriteCost(w, cost);
     });
 
-    public static byte[] Cancelled(string id, string? model, LlmUsage usage) => Write(w =>
+    public static byte[] Cancelled(string id, string? model, LlmUsage usage, decimal? cost) => Write(w =>
     {
         w.WriteString("type", "chat.cancelled");
         w.WriteString("id", id);
         WriteModel(w, model);
         WriteUsage(w, usage);
+        WriteCost(w, cost);
     });
 
-    public static byte[] Error(string? id, string? model, string code, string message, TimeSpan? retryAfter = null, int? upstreamStatus = null) => Write(w =>
+    /// <summary>A <c>ratelimit.updated</c> frame: what remains of each limit of the client's budget (not a terminal frame).</summary>
+    public static byte[] RateLimitUpdated(string id, IReadOnlyList<LlmBudgetRemaining> remaining) => Write(w =>
+    {
+        w.WriteString("type", "ratelimit.updated");
+        w.WriteString("id", id);
+        w.WriteStartArray("limits");
+        foreach (var limit in remaining)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", limit.Name);
+            w.WriteNumber("limit", limit.Limit);
+            w.WriteNumber("remaining", Math.Max(0, limit.Remaining));
+            w.WriteNumber("resetMs", (long)Math.Ceiling(Math.Max(0, limit.ResetIn.TotalMilliseconds)));
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    });
+
+    /// <summary>
+    /// A <c>chat.error</c> frame. <paramref name="message"/> is one of the gateway's own stable texts, never a provider's;
+    /// <paramref name="providerRequestId"/> is the provider's request id, for support tickets.
+    /// </summary>
+    public static byte[] Error(string? id, string? model, string code, string message, TimeSpan? retryAfter = null, int? upstreamStatus = null, LlmUsage? usage = null, decimal? cost = null, string? providerRequestId = null) => Write(w =>
     {
         w.WriteString("type", "chat.error");
         if (id is null)
@@ -102,7 +127,17 @@ internal static class LlmFrames
             w.WriteNumber("upstreamStatus", status);
         }
 
+        if (providerRequestId is not null)
+        {
+            w.WriteString("providerRequestId", providerRequestId);
+        }
+
         w.WriteEndObject();
+        if (usage is not null)
+        {
+            WriteUsage(w, usage);
+            WriteCost(w, cost);
+        }
     });
 
     private static void WriteModel(Utf8JsonWriter writer, string? model)
@@ -110,6 +145,18 @@ internal static class LlmFrames
         if (model is not null)
         {
             writer.WriteString("model", model);
+        }
+    }
+
+    private static void WriteCost(Utf8JsonWriter writer, decimal? cost)
+    {
+        if (cost is { } value)
+        {
+            writer.WriteNumber("cost", decimal.Round(value, 8));
+        }
+        else
+        {
+            writer.WriteNull("cost");
         }
     }
 

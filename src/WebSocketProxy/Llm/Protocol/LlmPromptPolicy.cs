@@ -6,18 +6,22 @@ namespace WebSocketProxy.Llm;
 internal static class LlmPromptPolicy
 {
     /// <summary>Returns the messages and max_tokens to send, or the reason the request is refused.</summary>
-    public static (IReadOnlyList<LlmMessage> Messages, int? MaxTokens, string? Error) Apply(LlmRouteConfig route, LlmClientRequest request, IReadOnlyList<string> models)
+    public static (IReadOnlyList<LlmMessage> Messages, int? MaxTokens, string? Error) Apply(LlmRouteConfig route, LlmClientRequest request, IReadOnlyList<string> models, LlmApiKey? apiKey = null)
     {
-        if (route.AllowedModels.Count > 0)
+        foreach (var model in models)
         {
-            foreach (var model in models)
+            if (route.AllowedModels.Count > 0 && !Contains(route.AllowedModels, model))
             {
-                if (!Contains(route.AllowedModels, model))
-                {
-                    return ([], null, $"Model '{model}' is not allowed on this route.");
-                }
+                return ([], null, $"Model '{model}' is not allowed on this route.");
+            }
+
+            if (apiKey is { AllowedModels.Count: > 0 } && !Contains(apiKey.AllowedModels, model))
+            {
+                return ([], null, $"Model '{model}' is not allowed for this API key.");
             }
         }
+
+        var allowSystem = route.AllowClientSystemMessages ?? string.IsNullOrEmpty(route.SystemPrompt);
 
         var messages = new List<LlmMessage>(request.Messages.Count + 2);
         if (!string.IsNullOrEmpty(route.SystemPrompt))
@@ -27,7 +31,7 @@ internal static class LlmPromptPolicy
 
         foreach (var message in request.Messages)
         {
-            if (message.Role == "system" && !route.AllowClientSystemMessages)
+            if (message.Role == "system" && !allowSystem)
             {
                 return ([], null, "System messages are not allowed on this route.");
             }

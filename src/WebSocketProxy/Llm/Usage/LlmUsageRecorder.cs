@@ -21,7 +21,7 @@ internal sealed partial class LlmUsageRecorder(IEnumerable<ILlmUsageSink> sinks,
         return ((input * price.InputPerMillion) + (cached * cachedPrice) + ((usage.OutputTokens ?? 0) * price.OutputPerMillion)) / 1_000_000m;
     }
 
-    public async ValueTask RecordAsync(LlmCall call, string? provider, string model, string outcome, LlmUsage usage, TimeSpan duration, TimeSpan? timeToFirstToken)
+    public async ValueTask RecordAsync(LlmCall call, string? provider, string model, string outcome, LlmUsage usage, decimal? cost, TimeSpan duration, TimeSpan? timeToFirstToken)
     {
         var record = new LlmUsageRecord
         {
@@ -33,7 +33,8 @@ internal sealed partial class LlmUsageRecorder(IEnumerable<ILlmUsageSink> sinks,
             Usage = usage,
             Duration = duration,
             TimeToFirstToken = timeToFirstToken,
-            EstimatedCost = Cost(call.Options, model, usage),
+            EstimatedCost = cost,
+            ModelTag = LlmModelNames.ForTelemetry(call.Options, call.Route, model),
         };
         foreach (var sink in _sinks)
         {
