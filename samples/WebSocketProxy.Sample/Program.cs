@@ -21,7 +21,8 @@ if (new Uri(echoUrl).Port == 0)
 // The offline fake model behind /llm (OpenAI-compatible SSE); OPENAI_API_KEY switches the route to OpenAI.
 var fakeLlm = await FakeLlmProvider.StartAndConfigureAsync(builder.Configuration);
 
-var proxy = builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));
+var proxy = builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"))
+    .AddLlm(); // LLM mode is opt-in: MapLlmWebSocket below needs it
 builder.Services.AddHealthChecks().AddWebSocketProxyBackendAvailability(tags: ["ready"]); // ready = every cluster has a healthy backend
 
 // Security (the "secure" route): JWT bearer from your identity provider (Sample:Jwt:Authority, Sample:Jwt:Audience)

@@ -45,13 +45,13 @@ public sealed class LlmUpstreamErrorTests
     }
 
     [Theory]
-    [InlineData(400, "bad_request")]
-    [InlineData(401, "upstream_error")]
-    [InlineData(500, "upstream_error")]
-    [InlineData(503, "upstream_error")]
-    [InlineData(529, "upstream_error")]
-    [InlineData(504, "timeout")]
-    public async Task HttpErrorBeforeStream_ChatErrorWithUpstreamStatus(int status, string code)
+    [InlineData(400, "bad_request", "The model provider rejected the request.")]
+    [InlineData(401, "upstream_error", "The model provider failed to answer.")]
+    [InlineData(500, "upstream_error", "The model provider failed to answer.")]
+    [InlineData(503, "upstream_error", "The model provider failed to answer.")]
+    [InlineData(529, "upstream_error", "The model provider failed to answer.")]
+    [InlineData(504, "timeout", "The model provider did not answer in time.")]
+    public async Task HttpErrorBeforeStream_ChatErrorWithUpstreamStatus(int status, string code, string message)
     {
         var ct = Ws.Timeout();
         var body = Encoding.UTF8.GetBytes("""{"type":"error","error":{"type":"some_error","message":"upstream says no"}}""");
@@ -65,7 +65,7 @@ public sealed class LlmUpstreamErrorTests
         Type(error).Should().Be("chat.error");
         error.GetProperty("error").GetProperty("code").GetString().Should().Be(code);
         error.GetProperty("error").GetProperty("upstreamStatus").GetInt32().Should().Be(status);
-        error.GetProperty("error").GetProperty("message").GetString().Should().Be("upstream says no");
+        error.GetProperty("error").GetProperty("message").GetString().Should().Be(message, "the provider's own text goes to the log only");
     }
 
     [Theory]

@@ -30,8 +30,12 @@ internal static class LlmTokenEstimator
         long tokens = Priming;
         foreach (var message in messages)
         {
-            tokens += PerMessage + Count(tokenizer, message.Content);
-            if (message.Parts is { } parts)
+            tokens += PerMessage;
+            if (message.Parts is not { } parts)
+            {
+                tokens += Count(tokenizer, message.Content);
+            }
+            else
             {
                 foreach (var part in parts)
                 {

@@ -48,5 +48,10 @@ internal sealed class LlmAttempt(LlmCall call, LlmResponseStream stream, List<Ll
     public string BilledModel(string requested) => Current?.Model ?? requested;
 
     /// <summary>The output tokens of what streamed so far, counted for the answering model.</summary>
-    public int EstimatedOutput(string requested) => LlmTokenEstimator.EstimateOutput(BilledModel(requested), Text.ToString());
+    /// <remarks>Never more than the <c>max_tokens</c> the provider was sent: it cannot have written more.</remarks>
+    public int EstimatedOutput(string requested)
+        => Math.Min(LlmTokenEstimator.EstimateOutput(BilledModel(requested), Text.ToString()), MaxOutputTokens ?? int.MaxValue);
+
+    /// <summary>Gets or sets the <c>max_tokens</c> sent to the provider, if any.</summary>
+    public int? MaxOutputTokens { get; set; }
 }

@@ -52,6 +52,7 @@ internal sealed partial class LlmChatProcessor
         var adapter = _services.GetKeyedService<ILlmStreamAdapter>(target.Provider.Type)
             ?? throw new InvalidOperationException($"No LLM stream adapter is registered under '{target.Provider.Type}'.");
         var request = BuildRequest(attempt, target);
+        attempt.MaxOutputTokens = request.MaxTokens;
         var options = attempt.Call.Options;
         var modelTag = LlmModelNames.ForTelemetry(options, attempt.Call.Route, target.Model);
         if (LlmRequestShaping.Check(request) is { } shapingError)

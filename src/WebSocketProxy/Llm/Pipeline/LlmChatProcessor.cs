@@ -97,14 +97,17 @@ internal sealed partial class LlmChatProcessor
         {
             cost = attempt.Outcome == "cache_hit" ? 0 : LlmUsageRecorder.Cost(call.Options, attempt.BilledModel(model), attempt.Billed);
             reservation.Reconcile(attempt.Billed.TotalTokens ?? 0, cost ?? 0, _time.GetUtcNow());
-            if (attempt.Terminal is { } terminal)
-            {
-                await terminal(cost);
-            }
 
+            // Started before the terminal frame (the in-memory write completes at once) but never awaited: a slow
+            // distributed cache cannot hold back chat.completed.
             if (cacheKey is not null && LlmResponseCache.IsStorable(attempt))
             {
                 _ = StoreAsync(cacheKey, ToCached(attempt), call.Options.Cache.Expiration);
+            }
+
+            if (attempt.Terminal is { } terminal)
+            {
+                await terminal(cost);
             }
 
             await RecordAsync(attempt, attempt.BilledModel(model), cost);
