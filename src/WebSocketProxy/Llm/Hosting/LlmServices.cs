@@ -30,6 +30,7 @@ internal static class LlmServices
         services.TryAddSingleton<LlmEndpointHandler>();
         services.TryAddSingleton<LlmChatProcessor>();
         services.TryAddSingleton<LlmBudgetLedger>();
+        services.TryAddSingleton<LlmDeploymentPool>();
         services.TryAddSingleton<LlmResponseCache>();
         services.TryAddSingleton<LlmUsageRecorder>();
         services.TryAddSingleton<LlmApiKeyStore>();

@@ -38,6 +38,20 @@ internal static class LlmOptionsValidator
                 errors.Add($"{key}:BaseUrl is not an absolute http(s) URL.");
             }
 
+            for (var i = 0; i < provider.Deployments.Count; i++)
+            {
+                if (provider.Deployments[i].BaseUrl is { Length: > 0 } url
+                    && (!Uri.TryCreate(url, UriKind.Absolute, out var deploymentUri) || deploymentUri.Scheme is not ("http" or "https")))
+                {
+                    errors.Add($"{key}:Deployments:{i}:BaseUrl is not an absolute http(s) URL.");
+                }
+            }
+
+            if (provider.Cooldown < TimeSpan.Zero)
+            {
+                errors.Add($"{key}:Cooldown must not be negative.");
+            }
+
             if (provider.Timeout <= TimeSpan.Zero)
             {
                 errors.Add($"{key}:Timeout must be positive.");

@@ -25,4 +25,19 @@ public sealed record LlmProviderConfig
     /// <summary>Gets how long one request may take from sending to the last token; exceeded → <c>timeout</c>.</summary>
     /// <value>Defaults to 5 minutes.</value>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets the deployments that share this provider's load (several keys, regions or endpoints): each request goes to
+    /// the least busy one that is not cooling down (ties at random), and a failure before the first delta tries the next.
+    /// </summary>
+    /// <value>Empty by default: the provider itself is the one deployment.</value>
+    public IReadOnlyList<LlmDeploymentConfig> Deployments { get; init; } = [];
+
+    /// <summary>
+    /// Gets how long a deployment rests after a 429 (or a 503) that named no wait; a <c>Retry-After</c>, <c>retry-after-ms</c>
+    /// or <c>x-ratelimit-reset-*</c> header is honoured instead, up to 5 minutes. Requests meanwhile go to other
+    /// deployments and targets, or are refused with <c>rate_limited</c> and the remaining wait, without calling the provider.
+    /// </summary>
+    /// <value>Defaults to 5 seconds.</value>
+    public TimeSpan Cooldown { get; init; } = TimeSpan.FromSeconds(5);
 }

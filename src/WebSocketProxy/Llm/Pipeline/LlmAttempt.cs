@@ -17,6 +17,12 @@ internal sealed class LlmAttempt(LlmCall call, LlmResponseStream stream, List<Ll
 
     public int Next { get; set; }
 
+    /// <summary>Gets the deployments already called for this answer.</summary>
+    public HashSet<string> Tried { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the provider calls made so far.</summary>
+    public int Attempts { get; set; }
+
     public LlmTarget? Current { get; set; }
 
     /// <summary>Gets the text deltas, replayed from the cache.</summary>

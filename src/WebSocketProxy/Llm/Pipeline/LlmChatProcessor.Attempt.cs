@@ -17,16 +17,19 @@ internal sealed partial class LlmChatProcessor
         _ => LlmErrorCodes.UpstreamError,
     };
 
+    /// <summary>At most this many provider calls for one answer, over every target and deployment.</summary>
+    private const int MaxAttempts = 16;
+
     private static bool IsRetryable(LlmUpstreamException ex) => ex.StatusCode is not (400 or 413 or 422);
 
-    private LlmRequest BuildRequest(LlmAttempt attempt, LlmTarget target)
+    private static LlmRequest BuildRequest(LlmAttempt attempt, LlmTarget target, LlmProviderConfig provider)
     {
         var call = attempt.Call;
         var options = call.Request.Options;
         return new LlmRequest
         {
             ProviderName = target.ProviderName,
-            Provider = target.Provider,
+            Provider = provider,
             Model = target.Model,
             Messages = call.Messages,
             Temperature = options.Temperature,
@@ -45,13 +48,30 @@ internal sealed partial class LlmChatProcessor
 
     private async ValueTask AttemptAsync(LlmAttempt attempt, CancellationToken cancellationToken)
     {
-        var target = attempt.Targets[attempt.Next++];
+        var target = attempt.Targets[attempt.Next];
+        var (deployment, coolingFor) = _deployments.Pick(target, attempt.Tried);
+        if (deployment is null)
+        {
+            // Every deployment of this target was tried or is cooling down: nothing is sent to it.
+            attempt.Next++;
+            if (attempt.Next < attempt.Targets.Count)
+            {
+                throw new LlmFallbackException();
+            }
+
+            attempt.Outcome = LlmErrorCodes.RateLimited;
+            attempt.Terminal = cost => attempt.Stream.ErrorAsync(LlmErrorCodes.RateLimited, coolingFor, message: "Every deployment of the model is cooling down after a rate limit; retry later.");
+            return;
+        }
+
+        attempt.Tried.Add(deployment.Key);
         attempt.Current = target;
         attempt.Usage = new LlmUsage();
         attempt.FinishReason = null;
         var adapter = _services.GetKeyedService<ILlmStreamAdapter>(target.Provider.Type)
             ?? throw new InvalidOperationException($"No LLM stream adapter is registered under '{target.Provider.Type}'.");
-        var request = BuildRequest(attempt, target);
+        using var inFlight = deployment.Enter();
+        var request = BuildRequest(attempt, target, deployment.Provider);
         attempt.MaxOutputTokens = request.MaxTokens;
         var options = attempt.Call.Options;
         var modelTag = LlmModelNames.ForTelemetry(options, attempt.Call.Route, target.Model);
@@ -137,6 +157,11 @@ internal sealed partial class LlmChatProcessor
             retryAfter = ex.RetryAfter;
             retryable = IsRetryable(ex);
             requestId = ex.ProviderRequestId;
+            if (ex.StatusCode is 429 or 503)
+            {
+                _deployments.CoolDown(deployment, ex.RetryAfter, target.Provider.Cooldown);
+            }
+
             Log.UpstreamFailed(_logger, target.ProviderName, modelTag, ex.StatusCode, ex.ProviderCode, requestId, LlmRedactor.Redact(ex.Message, options));
         }
         catch (Exception ex)
@@ -163,10 +188,19 @@ internal sealed partial class LlmChatProcessor
             return;
         }
 
-        if (!attempt.Stream.Started && retryable && attempt.Next < attempt.Targets.Count)
+        if (!attempt.Stream.Started && retryable && ++attempt.Attempts < MaxAttempts)
         {
-            Log.FallingBack(_logger, target.ProviderName, modelTag, code, attempt.Targets[attempt.Next].ProviderName);
-            throw new LlmFallbackException();
+            // Another deployment of this target first, then the next target.
+            if (_deployments.Pick(target, attempt.Tried).Deployment is null)
+            {
+                attempt.Next++;
+            }
+
+            if (attempt.Next < attempt.Targets.Count)
+            {
+                Log.FallingBack(_logger, target.ProviderName, modelTag, code, attempt.Targets[attempt.Next].ProviderName);
+                throw new LlmFallbackException();
+            }
         }
 
         attempt.Outcome = code;

@@ -14,16 +14,18 @@ internal sealed partial class LlmChatProcessor
 
     private readonly IServiceProvider _services;
     private readonly LlmBudgetLedger _budgets;
+    private readonly LlmDeploymentPool _deployments;
     private readonly LlmResponseCache _cache;
     private readonly LlmUsageRecorder _usage;
     private readonly TimeProvider _time;
     private readonly ILogger<LlmChatProcessor> _logger;
     private readonly ResiliencePipeline _fallback;
 
-    public LlmChatProcessor(IServiceProvider services, LlmBudgetLedger budgets, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
+    public LlmChatProcessor(IServiceProvider services, LlmBudgetLedger budgets, LlmDeploymentPool deployments, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
     {
         _services = services;
         _budgets = budgets;
+        _deployments = deployments;
         _cache = cache;
         _usage = usage;
         _time = time;
@@ -32,7 +34,7 @@ internal sealed partial class LlmChatProcessor
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<LlmFallbackException>(),
-                MaxRetryAttempts = LlmTarget.MaxTargets,
+                MaxRetryAttempts = MaxAttempts + LlmTarget.MaxTargets,
                 Delay = TimeSpan.Zero,
                 BackoffType = DelayBackoffType.Constant,
                 UseJitter = false,
