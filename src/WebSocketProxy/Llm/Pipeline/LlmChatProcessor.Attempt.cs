@@ -82,6 +82,21 @@ internal sealed partial class LlmChatProcessor
             return;
         }
 
+        var telemetry = LlmTelemetry.Start(_metrics, _time, request, deployment.Provider, modelTag);
+        try
+        {
+            await CallAsync(attempt, target, deployment, adapter, request, modelTag, telemetry, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            telemetry.Finish(target.Model, null, attempt.Usage, LlmErrorCodes.Cancelled);
+            throw;
+        }
+    }
+
+    private async ValueTask CallAsync(LlmAttempt attempt, LlmTarget target, LlmDeployment deployment, ILlmStreamAdapter adapter, LlmRequest request, string modelTag, LlmTelemetry telemetry, CancellationToken cancellationToken)
+    {
+        var options = attempt.Call.Options;
         using var timeout = new CancellationTokenSource(target.Provider.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         string? code = null;
@@ -96,6 +111,7 @@ internal sealed partial class LlmChatProcessor
                 switch (item.Kind)
                 {
                     case LlmStreamEventKind.Delta:
+                        telemetry.FirstChunk();
                         if (!attempt.Stream.Started)
                         {
                             await attempt.Stream.StartAsync(target.Model, target.ProviderName, cacheHit: false);
@@ -177,6 +193,7 @@ internal sealed partial class LlmChatProcessor
             Log.StreamUnfinished(_logger, target.ProviderName, modelTag);
         }
 
+        telemetry.Finish(target.Model, attempt.FinishReason, attempt.Usage, code);
         if (code is null)
         {
             await attempt.Stream.StartAsync(target.Model, target.ProviderName, cacheHit: false);

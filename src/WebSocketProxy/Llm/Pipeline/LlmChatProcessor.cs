@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
+using WebSocketProxy.Diagnostics;
 
 namespace WebSocketProxy.Llm;
 
@@ -15,17 +16,19 @@ internal sealed partial class LlmChatProcessor
     private readonly IServiceProvider _services;
     private readonly LlmBudgetLedger _budgets;
     private readonly LlmDeploymentPool _deployments;
+    private readonly ProxyMetrics _metrics;
     private readonly LlmResponseCache _cache;
     private readonly LlmUsageRecorder _usage;
     private readonly TimeProvider _time;
     private readonly ILogger<LlmChatProcessor> _logger;
     private readonly ResiliencePipeline _fallback;
 
-    public LlmChatProcessor(IServiceProvider services, LlmBudgetLedger budgets, LlmDeploymentPool deployments, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
+    public LlmChatProcessor(IServiceProvider services, LlmBudgetLedger budgets, LlmDeploymentPool deployments, ProxyMetrics metrics, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
     {
         _services = services;
         _budgets = budgets;
         _deployments = deployments;
+        _metrics = metrics;
         _cache = cache;
         _usage = usage;
         _time = time;
