@@ -9,6 +9,14 @@ public sealed class LlmRequest
     /// <summary>Gets the provider's settings (base URL, API key) from configuration; never from the client.</summary>
     public required LlmProviderConfig Provider { get; init; }
 
+    /// <summary>Gets who the request is charged to: <c>user:…</c>, <c>key:…</c> or <c>ip:…</c> (for stages: per-user quotas, audit).</summary>
+    /// <value>Empty when the request did not come through a socket.</value>
+    public string User { get; init; } = string.Empty;
+
+    /// <summary>Gets the route pattern the request came in on.</summary>
+    /// <value>Empty when the request did not come through a socket.</value>
+    public string RoutePattern { get; init; } = string.Empty;
+
     /// <summary>Gets the model id sent to the provider.</summary>
     public required string Model { get; init; }
 

@@ -31,6 +31,7 @@ internal static class LlmServices
         services.TryAddSingleton<LlmChatProcessor>();
         services.TryAddSingleton<LlmBudgetLedger>();
         services.TryAddSingleton<LlmDeploymentPool>();
+        services.TryAddSingleton<LlmAdapterPipeline>();
         services.TryAddSingleton<LlmResponseCache>();
         services.TryAddSingleton<LlmUsageRecorder>();
         services.TryAddSingleton<LlmApiKeyStore>();

@@ -47,6 +47,25 @@ public static class LlmWebSocketProxyBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Adds a stage around every provider call, composed like Microsoft.Extensions.AI's <c>ChatClientBuilder.Use</c>: the
+    /// first stage added is the outermost. A stage may rewrite the request (PII redaction), call a moderation service
+    /// first, refuse (throw <see cref="LlmUpstreamException"/> with <see cref="LlmUpstreamException.StatusCode"/> 400 for
+    /// <c>bad_request</c> without fallback), or transform the events it passes on. It runs for each attempt, after the
+    /// budget was reserved and the cache missed, inside fallback.
+    /// </summary>
+    /// <param name="builder">The proxy builder.</param>
+    /// <param name="stage">Wraps the inner adapter (the next stage or the provider's adapter) in a new one.</param>
+    /// <returns>The builder.</returns>
+    public static IWebSocketProxyBuilder UseLlmStage(this IWebSocketProxyBuilder builder, Func<ILlmStreamAdapter, IServiceProvider, ILlmStreamAdapter> stage)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(stage);
+        builder.Services.AddWebSocketProxyLlm();
+        builder.Services.AddSingleton(new LlmStage(stage));
+        return builder;
+    }
+
     /// <summary>Registers an LLM stream adapter under a name that providers choose in <see cref="LlmProviderConfig.Type"/>.</summary>
     /// <typeparam name="TAdapter">The adapter type; one singleton serves every request.</typeparam>
     /// <param name="builder">The proxy builder.</param>

@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WebSocketProxy.Diagnostics;
 
@@ -43,6 +42,8 @@ internal sealed partial class LlmChatProcessor
             ContextWindow = options.ContextWindow,
             Tools = call.Request.Tools,
             ToolChoice = call.Request.ToolChoice,
+            User = call.User,
+            RoutePattern = call.RoutePattern,
         };
     }
 
@@ -68,7 +69,7 @@ internal sealed partial class LlmChatProcessor
         attempt.Current = target;
         attempt.Usage = new LlmUsage();
         attempt.FinishReason = null;
-        var adapter = _services.GetKeyedService<ILlmStreamAdapter>(target.Provider.Type)
+        var adapter = _adapters.Get(target.Provider.Type)
             ?? throw new InvalidOperationException($"No LLM stream adapter is registered under '{target.Provider.Type}'.");
         using var inFlight = deployment.Enter();
         var request = BuildRequest(attempt, target, deployment.Provider);

@@ -13,7 +13,7 @@ internal sealed partial class LlmChatProcessor
 {
     private static readonly TimeSpan CacheWriteTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly IServiceProvider _services;
+    private readonly LlmAdapterPipeline _adapters;
     private readonly LlmBudgetLedger _budgets;
     private readonly LlmDeploymentPool _deployments;
     private readonly ProxyMetrics _metrics;
@@ -23,9 +23,9 @@ internal sealed partial class LlmChatProcessor
     private readonly ILogger<LlmChatProcessor> _logger;
     private readonly ResiliencePipeline _fallback;
 
-    public LlmChatProcessor(IServiceProvider services, LlmBudgetLedger budgets, LlmDeploymentPool deployments, ProxyMetrics metrics, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
+    public LlmChatProcessor(LlmAdapterPipeline adapters, LlmBudgetLedger budgets, LlmDeploymentPool deployments, ProxyMetrics metrics, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
     {
-        _services = services;
+        _adapters = adapters;
         _budgets = budgets;
         _deployments = deployments;
         _metrics = metrics;
