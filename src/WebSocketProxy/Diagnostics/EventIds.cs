@@ -64,4 +64,7 @@ internal static class EventIds
     public const int LlmApiKeyRejected = 550;
     public const int LlmConfigurationReloaded = 560;
     public const int LlmConfigurationRejected = 561;
+    public const int LlmRealtimeUpstreamRefused = 570;
+    public const int LlmRealtimeBudgetExhausted = 571;
+    public const int LlmRealtimeEnded = 572;
 }

@@ -70,6 +70,38 @@ internal sealed class LlmBudgetAccount
         }
     }
 
+    /// <summary>Charges what was spent without a reservation (a Realtime response): it may take a window past its limit, which then refuses.</summary>
+    public bool Charge(long tokens, decimal cost, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            if (_retired)
+            {
+                return false;
+            }
+
+            _tokensPerMinute.Roll(now, day: false);
+            _tokensPerDay.Roll(now, day: true);
+            _costPerDay.Roll(now);
+            _tokensPerMinute.Used += tokens;
+            _tokensPerDay.Used += tokens;
+            _costPerDay.Used += cost;
+            return true;
+        }
+    }
+
+    /// <summary>Whether a further request would be refused now: a token or money window at or past its limit.</summary>
+    public bool IsExhausted(LlmBudgetConfig limits, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            _tokensPerMinute.Roll(now, day: false);
+            _tokensPerDay.Roll(now, day: true);
+            _costPerDay.Roll(now);
+            return _tokensPerMinute.Used >= limits.TokensPerMinute || _tokensPerDay.Used >= limits.TokensPerDay || _costPerDay.Used >= limits.CostPerDay;
+        }
+    }
+
     /// <summary>Retires the account when nothing is in flight and every window is empty or over.</summary>
     public bool TryRetire(DateTimeOffset now)
     {

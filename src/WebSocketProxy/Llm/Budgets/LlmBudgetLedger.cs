@@ -55,6 +55,27 @@ internal sealed class LlmBudgetLedger
         }
     }
 
+    /// <summary>Charges tokens and money already spent (a Realtime response's usage); returns whether the client's budget is now exhausted.</summary>
+    public bool Charge(string key, LlmBudgetConfig limits, long tokens, decimal cost)
+    {
+        if (!limits.HasLimits)
+        {
+            return false;
+        }
+
+        var now = _time.GetUtcNow();
+        while (true)
+        {
+            var account = _accounts.GetOrAdd(key, static _ => new LlmBudgetAccount());
+            if (account.Charge(tokens, cost, now))
+            {
+                return account.IsExhausted(limits, now);
+            }
+
+            _accounts.TryRemove(new KeyValuePair<string, LlmBudgetAccount>(key, account));
+        }
+    }
+
     /// <summary>Removes accounts with nothing in an open window; a removed account refuses further reservations so they retry on a new one.</summary>
     public void Sweep()
     {

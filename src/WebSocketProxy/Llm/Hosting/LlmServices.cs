@@ -28,6 +28,7 @@ internal static class LlmServices
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LlmOptionsSource>();
         services.TryAddSingleton<LlmEndpointHandler>();
+        services.TryAddSingleton<LlmRealtimeHandler>();
         services.TryAddSingleton<LlmChatProcessor>();
         services.TryAddSingleton<LlmBudgetLedger>();
         services.TryAddSingleton<LlmDeploymentPool>();

@@ -21,12 +21,15 @@ internal sealed partial class LlmUsageRecorder(IEnumerable<ILlmUsageSink> sinks,
         return ((input * price.InputPerMillion) + (cached * cachedPrice) + ((usage.OutputTokens ?? 0) * price.OutputPerMillion)) / 1_000_000m;
     }
 
-    public async ValueTask RecordAsync(LlmCall call, string? provider, string model, string outcome, LlmUsage usage, decimal? cost, TimeSpan duration, TimeSpan? timeToFirstToken)
+    public ValueTask RecordAsync(LlmCall call, string? provider, string model, string outcome, LlmUsage usage, decimal? cost, TimeSpan duration, TimeSpan? timeToFirstToken)
+        => RecordAsync(call.RoutePattern, call.User, call.Options, call.Route, provider, model, outcome, usage, cost, duration, timeToFirstToken);
+
+    public async ValueTask RecordAsync(string routePattern, string user, LlmOptions options, LlmRouteConfig route, string? provider, string model, string outcome, LlmUsage usage, decimal? cost, TimeSpan duration, TimeSpan? timeToFirstToken)
     {
         var record = new LlmUsageRecord
         {
-            Route = call.RoutePattern,
-            User = call.User,
+            Route = routePattern,
+            User = user,
             Provider = provider,
             Model = model,
             Outcome = outcome,
@@ -34,7 +37,7 @@ internal sealed partial class LlmUsageRecorder(IEnumerable<ILlmUsageSink> sinks,
             Duration = duration,
             TimeToFirstToken = timeToFirstToken,
             EstimatedCost = cost,
-            ModelTag = LlmModelNames.ForTelemetry(call.Options, call.Route, model),
+            ModelTag = LlmModelNames.ForTelemetry(options, route, model),
         };
         foreach (var sink in _sinks)
         {
