@@ -113,13 +113,18 @@ public sealed class LlmUpstreamErrorTests
     {
         var ct = Ws.Timeout();
         await using var upstream = await LoopbackUpstream.StartAsync(context => Task.Delay(Timeout.Infinite, context.RequestAborted));
-        await using var gateway = await StartGatewayAsync(o => o.Providers["slow"] = new LlmProviderConfig { BaseUrl = upstream.BaseUrl + "/v1", Timeout = TimeSpan.FromMilliseconds(300) });
+        await using var gateway = await StartGatewayAsync(o => o.Providers["slow"] = new LlmProviderConfig { BaseUrl = upstream.BaseUrl + "/v1", Timeout = TimeSpan.FromSeconds(1) });
         using var client = await ConnectAsync(gateway, ct);
 
         await client.SendAsync(Request("r1"), ct);
         var error = (await client.ReceiveUntilTerminalAsync(ct)).Single();
 
         error.GetProperty("error").GetProperty("code").GetString().Should().Be("timeout");
-        await upstream.Aborted.WaitAsync(ct);
+
+        // Under load the timeout can pass before the request reached the provider; whenever it did, it was aborted.
+        if (!upstream.Requests.IsEmpty)
+        {
+            await upstream.Aborted.WaitAsync(ct);
+        }
     }
 }
