@@ -31,6 +31,8 @@ internal sealed class BackendConnector
         }
 
         var settings = cluster.BackendSettings();
+        options.HttpVersion = settings.HttpVersion;
+        options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
         if (settings.Compression)
         {
             options.DangerousDeflateOptions = new WebSocketDeflateOptions();

@@ -13,6 +13,9 @@ internal sealed class BackendHealth : IBackendHealth
 {
     private static readonly BackendConnectResult AbnormalClose = BackendConnectResult.Failure(502, RejectionReasons.BackendUnreachable, null);
 
+    /// <summary>An outcome the breaker does not count as a failure: a forwarded HTTP request the backend answered.</summary>
+    private static readonly BackendConnectResult Answered = BackendConnectResult.Failure(200, string.Empty, null);
+
     private readonly Lock _lock = new();
     private BackendHealthState _active;
     private int _consecutiveSuccesses;
@@ -130,6 +133,18 @@ internal sealed class BackendHealth : IBackendHealth
         }
     }
 
+    /// <summary>
+    /// A connection tried in panic mode (every backend was out) succeeded: the backend is back, so its open breaker is
+    /// closed at once instead of keeping new connections away for the rest of its break.
+    /// </summary>
+    public void ReportTrialSucceeded()
+    {
+        if (Volatile.Read(ref _breaker) is { } breaker && breaker.State.CircuitState is CircuitState.Open or CircuitState.HalfOpen)
+        {
+            _ = breaker.Control.CloseAsync();
+        }
+    }
+
     /// <summary>Feeds a backend that vanished from a live session (the 1014 path) to the breaker as a failure.</summary>
     public void ReportAbnormalClose()
     {
@@ -143,6 +158,25 @@ internal sealed class BackendHealth : IBackendHealth
         try
         {
             breaker.Pipeline.Execute(static _ => AbnormalClose);
+        }
+        catch (BrokenCircuitException)
+        {
+            // Already open: nothing more to count.
+        }
+    }
+
+    /// <summary>Feeds the outcome of a forwarded HTTP request (<c>ForwardHttp</c>) to the breaker: answered, or unreachable / timed out.</summary>
+    public void ReportRequestOutcome(bool failed)
+    {
+        var breaker = Volatile.Read(ref _breaker);
+        if (breaker is null)
+        {
+            return;
+        }
+
+        try
+        {
+            breaker.Pipeline.Execute(static outcome => outcome, failed ? AbnormalClose : Answered);
         }
         catch (BrokenCircuitException)
         {
@@ -164,6 +198,7 @@ internal sealed class BackendHealth : IBackendHealth
                     SamplingDuration = options.SamplingDuration,
                     BreakDuration = options.BreakDuration,
                     StateProvider = State,
+                    ManualControl = Control,
                     ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { Succeeded: false, CountsAgainstHealth: true }),
                     OnOpened = args =>
                     {
@@ -179,6 +214,8 @@ internal sealed class BackendHealth : IBackendHealth
         public PassiveHealthSettings Options { get; }
 
         public CircuitBreakerStateProvider State { get; }
+
+        public CircuitBreakerManualControl Control { get; } = new();
 
         public ResiliencePipeline<BackendConnectResult> Pipeline { get; }
 

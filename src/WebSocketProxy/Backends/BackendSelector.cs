@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
 using Polly;
@@ -25,10 +24,12 @@ internal sealed partial class BackendSelector
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BackendSelector> _logger;
+    private readonly BackendAffinity _affinity;
 
-    public BackendSelector(BackendConnector connector, ResolvedBackends resolved, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<BackendSelector> logger)
+    public BackendSelector(BackendConnector connector, ResolvedBackends resolved, BackendAffinity affinity, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<BackendSelector> logger)
     {
         _connector = connector;
+        _affinity = affinity;
         _resolved = resolved;
         _metrics = metrics;
         _timeProvider = timeProvider;
@@ -43,48 +44,15 @@ internal sealed partial class BackendSelector
         var context = connection.HttpContext;
         var cluster = connection.ClusterModel;
         var options = cluster.BackendSettings();
-        IReadOnlyList<BackendState> candidates;
-        try
+        var candidates = await FindCandidatesAsync(connection);
+        if (candidates.Failure is { } failure)
         {
-            candidates = _resolved.Map(cluster, await options.Resolver.ResolveAsync(connection, context.RequestAborted));
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return BackendSelection.ClientGone();
-        }
-        catch (Exception ex)
-        {
-            Log.ResolverFailed(_logger, options.Resolver.Name, cluster.Id, ex);
-            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, RejectionReasons.ResolverFailed, $"Backend resolver '{options.Resolver.Name}' failed.", options.RetryAfter);
+            return failure;
         }
 
-        if (candidates.Count == 0)
-        {
-            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, RejectionReasons.NoBackend, $"No backend is available for cluster '{cluster.Id}'.", options.RetryAfter);
-        }
-
-        var available = Filter(candidates, options, out var unhealthy, out var full);
-        var panic = false;
-        if (available.Count == 0)
-        {
-            if (unhealthy.Count > 0 && options.PanicMode)
-            {
-                Log.PanicMode(_logger, cluster.Id, unhealthy.Count);
-                available = unhealthy;
-                panic = true;
-            }
-            else
-            {
-                var errorType = full > 0 && unhealthy.Count == 0 ? RejectionReasons.BackendsFull : RejectionReasons.NoHealthyBackend;
-                var message = errorType == RejectionReasons.BackendsFull
-                    ? $"Every backend of cluster '{cluster.Id}' is at its connection limit."
-                    : $"No healthy backend is available for cluster '{cluster.Id}'.";
-                Log.NoBackend(_logger, cluster.Id, errorType);
-                return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, errorType, message, options.RetryAfter);
-            }
-        }
-
-        var state = new AttemptState(this, context, connection, available, identityHeaders) { Panic = panic };
+        var available = candidates.Available;
+        var panic = candidates.Panic;
+        var state = new AttemptState(this, context, connection, available, identityHeaders) { Panic = panic, Tie = candidates.Tie, Tied = candidates.Tied };
         var pipeline = Pipelines.GetValue(options, o => BuildPipeline(o, _timeProvider));
         AttemptOutcome outcome;
         try
@@ -171,117 +139,6 @@ internal sealed partial class BackendSelector
         return builder.Build();
     }
 
-    private async ValueTask<AttemptOutcome> AttemptAsync(AttemptState state, CancellationToken cancellationToken)
-    {
-        var connection = state.Connection;
-        var cluster = connection.ClusterModel;
-        var options = cluster.BackendSettings();
-        var remaining = new List<BackendState>(state.Available.Count);
-        foreach (var candidate in state.Available)
-        {
-            if (!state.Tried.Contains(candidate))
-            {
-                remaining.Add(candidate);
-            }
-        }
-
-        if (remaining.Count == 0)
-        {
-            return new AttemptOutcome(state.LastFailure ?? default, TryAnother: false);
-        }
-
-        var backend = options.LoadBalancing.PickBackend(connection, remaining);
-        if (backend is null)
-        {
-            return new AttemptOutcome(state.LastFailure ?? default, TryAnother: false);
-        }
-
-        state.Tried.Add(backend);
-        if (!backend.TryAcquireSlot(options.ConnectionLimit(backend)))
-        {
-            Log.BackendSkipped(_logger, backend.Id, cluster.Id, "connection limit reached");
-            return new AttemptOutcome(default, TryAnother: true);
-        }
-
-        var target = BackendUri.Build(backend.Address, state.Context, connection.RouteModel);
-        // In panic mode open breakers are bypassed: every backend is unhealthy and each is tried anyway.
-        var breaker = state.Panic ? null : backend.HealthState().GetBreaker(options.Passive, _timeProvider);
-        var started = _timeProvider.GetTimestamp();
-        BackendConnectResult result;
-        try
-        {
-            result = breaker is null
-                ? await _connector.ConnectAsync(state.Context, connection.RouteModel, cluster, state.IdentityHeaders, target, backend.HostHeader, cancellationToken)
-                : await breaker.ExecuteAsync(
-                    static (s, ct) => new ValueTask<BackendConnectResult>(s.Owner._connector.ConnectAsync(s.State.Context, s.State.Connection.RouteModel, s.State.Connection.ClusterModel, s.State.IdentityHeaders, s.Target, s.Host, ct)),
-                    (Owner: this, State: state, Target: target, Host: backend.HostHeader),
-                    cancellationToken);
-        }
-        catch (BrokenCircuitException)
-        {
-            backend.ReleaseSlot();
-            Log.BackendSkipped(_logger, backend.Id, cluster.Id, "circuit breaker open");
-            return new AttemptOutcome(default, TryAnother: true);
-        }
-        catch
-        {
-            backend.ReleaseSlot();
-            throw;
-        }
-
-        _metrics.BackendConnected(cluster.Id, backend.Id, _timeProvider.GetElapsedTime(started), result.Succeeded ? "success" : result.ErrorType);
-        if (result.Succeeded)
-        {
-            state.Chosen = backend;
-            return new AttemptOutcome(result, TryAnother: false);
-        }
-
-        backend.ReleaseSlot();
-        // An expected refusal is one line without a stack trace, and the client's query values never reach the log.
-        var redacted = BackendUri.Redact(target);
-        Log.BackendConnectFailed(_logger, backend.Id, cluster.Id, redacted, result.ErrorType, result.StatusCode);
-        if (result.Error is not null)
-        {
-            Log.BackendConnectFailureDetail(_logger, backend.Id, redacted, result.Error);
-        }
-
-        state.LastFailure = result;
-        return new AttemptOutcome(result, TryAnother: result.IsRetryable);
-    }
-
-    /// <summary>One attempt's outcome; <see cref="TryAnother"/> asks the retry strategy for the next backend.</summary>
-    private readonly record struct AttemptOutcome(BackendConnectResult Result, bool TryAnother);
-
-    private sealed class AttemptState
-    {
-        public AttemptState(BackendSelector owner, HttpContext context, ProxyConnectionContext connection, List<BackendState> available, KeyValuePair<string, string>[] identityHeaders)
-        {
-            IdentityHeaders = identityHeaders;
-            Owner = owner;
-            Context = context;
-            Connection = connection;
-            Available = available;
-        }
-
-        public BackendSelector Owner { get; }
-
-        public HttpContext Context { get; }
-
-        public ProxyConnectionContext Connection { get; }
-
-        public List<BackendState> Available { get; }
-
-        public KeyValuePair<string, string>[] IdentityHeaders { get; }
-
-        public HashSet<BackendState> Tried { get; } = new(ReferenceEqualityComparer.Instance);
-
-        public BackendConnectResult? LastFailure { get; set; }
-
-        public BackendState? Chosen { get; set; }
-
-        public bool Panic { get; init; }
-    }
-
     private static partial class Log
     {
         [LoggerMessage(EventId = EventIds.BackendConnectFailed, EventName = nameof(EventIds.BackendConnectFailed), Level = LogLevel.Warning, Message = "Backend {Backend} of cluster {Cluster} at {Target} failed the handshake: {ErrorType} ({StatusCode}).")]
@@ -301,6 +158,9 @@ internal sealed partial class BackendSelector
 
         [LoggerMessage(EventId = EventIds.ResolverFailed, EventName = nameof(EventIds.ResolverFailed), Level = LogLevel.Error, Message = "Backend resolver {Resolver} failed for cluster {Cluster}.")]
         public static partial void ResolverFailed(ILogger logger, string resolver, string cluster, Exception exception);
+
+        [LoggerMessage(EventId = EventIds.AffinityBackendUnavailable, EventName = nameof(EventIds.AffinityBackendUnavailable), Level = LogLevel.Debug, Message = "Route {Route}: the backend the request is tied to is not available in cluster {Cluster}; the tie is dropped and another backend is chosen.")]
+        public static partial void AffinityBackendUnavailable(ILogger logger, string route, string cluster);
 
         [LoggerMessage(EventId = EventIds.ConnectDeadlineExceeded, EventName = nameof(EventIds.ConnectDeadlineExceeded), Level = LogLevel.Warning, Message = "Cluster {Cluster}: no backend connected within the connect deadline {Deadline} ({Tried} tried).")]
         public static partial void DeadlineExceeded(ILogger logger, string cluster, TimeSpan deadline, int tried);

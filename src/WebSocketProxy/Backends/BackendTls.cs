@@ -8,6 +8,8 @@ namespace WebSocketProxy.Backends;
 /// <summary>Turns a <see cref="BackendTlsConfig"/> into the TLS options of a backend handler: certificate validation and client certificates.</summary>
 internal static class BackendTls
 {
+    private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");
+
     public static string NormalizeThumbprint(string? value)
         => (value ?? string.Empty).Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
 
@@ -52,23 +54,14 @@ internal static class BackendTls
             }
         }
 
-        X509Certificate2Collection? authorities = null;
-        if (tls.CaCertificatePath is { } caPath)
-        {
-            authorities = [];
-            authorities.ImportFromPemFile(caPath);
-            if (authorities.Count == 0)
-            {
-                authorities.Add(X509CertificateLoader.LoadCertificateFromFile(caPath));
-            }
-        }
+        var authorities = tls.CaCertificatePath is { } caPath ? LoadAuthorities(caPath) : null;
 
         if (pins.Count == 0 && authorities is null)
         {
             return null;
         }
 
-        return (_, certificate, _, errors) =>
+        return (_, certificate, presentedChain, errors) =>
         {
             if (certificate is null)
             {
@@ -95,12 +88,35 @@ internal static class BackendTls
                 chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
                 chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
                 chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                chain.ChainPolicy.ApplicationPolicy.Add(ServerAuthentication); // a clientAuth-only certificate is no server
+                if (presentedChain is not null)
+                {
+                    // The intermediates the server presented: the chain to the custom root runs through them.
+                    foreach (var element in presentedChain.ChainElements)
+                    {
+                        chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                    }
+                }
+
                 using var presented = new X509Certificate2(certificate);
                 return chain.Build(presented);
             }
 
             return errors == SslPolicyErrors.None;
         };
+    }
+
+    /// <summary>Loads the custom authorities of a cluster (PEM bundle or one DER certificate); throws <see cref="CryptographicException"/> when the file holds none.</summary>
+    public static X509Certificate2Collection LoadAuthorities(string path)
+    {
+        var authorities = new X509Certificate2Collection();
+        authorities.ImportFromPemFile(path);
+        if (authorities.Count == 0)
+        {
+            authorities.Add(X509CertificateLoader.LoadCertificateFromFile(path));
+        }
+
+        return authorities;
     }
 
     private static X509Certificate2 LoadClientCertificate(string path, string? keyPath, string? password)

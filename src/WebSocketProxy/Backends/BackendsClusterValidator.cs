@@ -51,6 +51,11 @@ internal sealed class BackendsClusterValidator : IClusterConfigValidator
             errors.Add($"{key}:ConnectTimeout must be positive.");
         }
 
+        if (config.HttpVersion is { } version && version is not ("1.1" or "2.0"))
+        {
+            errors.Add($"{key}:HttpVersion '{version}' must be 1.1 or 2.0.");
+        }
+
         if (config.ConnectAttempts is < 1)
         {
             errors.Add($"{key}:ConnectAttempts must be at least 1.");
@@ -224,9 +229,23 @@ internal sealed class BackendsClusterValidator : IClusterConfigValidator
             return;
         }
 
-        if (tls.CaCertificatePath is { } ca && !File.Exists(ca))
+        if (tls.CaCertificatePath is { } ca)
         {
-            errors.Add($"{key}:CaCertificatePath '{ca}' does not exist.");
+            if (!File.Exists(ca))
+            {
+                errors.Add($"{key}:CaCertificatePath '{ca}' does not exist.");
+            }
+            else
+            {
+                try
+                {
+                    BackendTls.LoadAuthorities(ca);
+                }
+                catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
+                {
+                    errors.Add($"{key}:CaCertificatePath '{ca}' holds no PEM or DER certificate: {ex.Message}");
+                }
+            }
         }
 
         if (tls.ClientCertificatePath is { } cert && !File.Exists(cert))

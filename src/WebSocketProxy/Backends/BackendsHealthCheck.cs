@@ -3,20 +3,28 @@ using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
 
-/// <summary>Ready when every cluster with configured backends has at least one that takes new connections.</summary>
+/// <summary>Ready when the gateway is not draining and every cluster with configured backends has at least one that takes new connections.</summary>
 internal sealed class BackendsHealthCheck : IHealthCheck
 {
     private readonly IProxyConfigSource _config;
+    private readonly SessionRegistry _sessions;
     private readonly TimeProvider _timeProvider;
 
-    public BackendsHealthCheck(IProxyConfigSource config, TimeProvider timeProvider)
+    public BackendsHealthCheck(IProxyConfigSource config, SessionRegistry sessions, TimeProvider timeProvider)
     {
         _config = config;
+        _sessions = sessions;
         _timeProvider = timeProvider;
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (_sessions.IsDraining)
+        {
+            // Unready the moment the shutdown drain starts, so a load balancer stops sending new upgrades here.
+            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, "The gateway is draining for shutdown."));
+        }
+
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
         List<string>? down = null;
         foreach (var (id, cluster) in _config.Current.Clusters)

@@ -22,12 +22,13 @@ internal sealed class ClusterBackendSettings
         LoadBalancing = loadBalancing;
         ConnectTimeout = config.ConnectTimeout ?? DefaultConnectTimeout;
         Compression = config.Compression ?? false;
+        HttpVersion = config.HttpVersion == "2.0" ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11;
         ConnectAttempts = config.ConnectAttempts ?? 3;
         ConnectDeadline = config.ConnectDeadline ?? DefaultConnectDeadline;
         ConnectRetryDelay = config.ConnectRetryDelay ?? TimeSpan.Zero;
         HashKey = HashKeySource.TryParse(config.HashKey, out var key) ? key : HashKeySource.ClientIp;
         var health = config.HealthCheck;
-        PanicMode = health?.PanicMode ?? false;
+        PanicMode = health?.PanicMode ?? true;
         RetryAfter = health?.RetryAfter ?? DefaultRetryAfter;
         Passive = new PassiveHealthSettings(health?.Passive);
         Active = health?.Active is { Enabled: true } active ? new ActiveHealthSettings(active) : null;
@@ -61,6 +62,9 @@ internal sealed class ClusterBackendSettings
 
     /// <summary>Gets whether permessage-deflate is offered to the backends.</summary>
     public bool Compression { get; }
+
+    /// <summary>Gets the HTTP version of the backend handshakes (exact: no downgrade).</summary>
+    public Version HttpVersion { get; }
 
     public int ConnectAttempts { get; }
 

@@ -59,6 +59,10 @@ public sealed record ClusterConfig
     /// <value>Defaults to <see langword="false"/>.</value>
     public bool? Compression { get; init; }
 
+    /// <summary>Gets the HTTP version of the backend handshakes: <c>1.1</c> (an HTTP/1.1 upgrade) or <c>2.0</c> (an RFC 8441 extended CONNECT, for HTTP/2-only backends).</summary>
+    /// <value>Defaults to <c>1.1</c>. With <c>2.0</c> over <c>ws://</c> the backend must accept HTTP/2 with prior knowledge (h2c).</value>
+    public string? HttpVersion { get; init; }
+
     /// <summary>Gets free-form metadata for extensions.</summary>
     /// <value>Empty by default.</value>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Messages;
@@ -113,6 +114,7 @@ internal sealed partial class ProxySession
     }
 
     /// <summary>Sends one whole message; returns the socket failure instead of throwing it.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation when a send has to wait
     private async ValueTask<Exception?> TrySendAsync(SessionLeg leg, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType)
     {
         try

@@ -19,6 +19,11 @@ internal sealed partial class ProxySession
                 ? await StreamAsync(source, destination, direction)
                 : await AssembleAsync(source, destination, direction);
         }
+        catch (OperationCanceledException ex) when (Volatile.Read(ref _closing) != 0)
+        {
+            // The session was aborted while the pump waited on it (a rate limit's delay, a transformer): not a failure.
+            outcome = PumpOutcome.SourceFailed(ex);
+        }
         catch (Exception ex)
         {
             Log.PumpFailed(_logger, Connection.ConnectionId, direction, ex);

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
@@ -121,6 +122,12 @@ internal sealed partial class ProxySession : ISessionControl
             {
                 Log.CloseTimedOut(_logger, Connection.ConnectionId);
                 Abort();
+                if (Volatile.Read(ref _ended) is { } ended)
+                {
+                    // Both legs are gone: end what the pump may be waiting on (a rate limit's delay, a transformer).
+                    await ended.CancelAsync();
+                }
+
                 await other;
             }
         }
@@ -163,6 +170,18 @@ internal sealed partial class ProxySession : ISessionControl
 
         _ = _client.TryCloseOutputAsync(clientStatus, clientReason, _closeTimeout, _timeProvider);
         _ = _backend.TryCloseOutputAsync(backendStatus, backendReason, _closeTimeout, _timeProvider);
+    }
+
+    /// <inheritdoc />
+    public void CloseClientFirst(WebSocketCloseStatus status, string reason)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return;
+        }
+
+        // The client pump keeps forwarding until the client's close arrives; FinishAsync then passes it to the backend.
+        _ = _client.TryCloseOutputAsync(status, reason, _closeTimeout, _timeProvider);
     }
 
     /// <summary>Aborts both legs at once, without close frames.</summary>
@@ -242,6 +261,7 @@ internal sealed partial class ProxySession : ISessionControl
         return AwaitPendingSendAsync(leg, send);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // a slow peer does not make every send allocate
     private async ValueTask AwaitPendingSendAsync(SessionLeg leg, ValueTask send)
     {
         leg.SendPendingSince = _timeProvider.GetTimestamp();

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 
 namespace WebSocketProxy.Messages;
 
@@ -28,6 +29,7 @@ internal sealed class MessageAssembler : IDisposable
     /// <param name="onFrame">Called once per data frame received (activity tracking); may be null.</param>
     /// <param name="cancellationToken">Cancels the receive (the socket is then aborted, as with any WebSocket receive).</param>
     /// <exception cref="WebSocketException">The peer broke the protocol or went away.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation when a receive has to wait
     public async ValueTask<AssembledMessage> ReceiveAsync(WebSocket socket, Action? onFrame, CancellationToken cancellationToken)
     {
         Release();

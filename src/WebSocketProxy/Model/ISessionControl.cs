@@ -18,6 +18,12 @@ internal interface ISessionControl
     /// <summary>Closes both legs, each with its own status and reason, completing both close handshakes.</summary>
     void RequestClose(WebSocketCloseStatus clientStatus, string clientReason, WebSocketCloseStatus backendStatus, string backendReason);
 
+    /// <summary>
+    /// Closes the client leg first and keeps forwarding what the client still sends until its close arrives, which is
+    /// then passed to the backend: a drain loses no message the client sent before it saw the close.
+    /// </summary>
+    void CloseClientFirst(WebSocketCloseStatus status, string reason);
+
     /// <summary>Aborts both legs at once, without close frames.</summary>
     void Abort();
 }

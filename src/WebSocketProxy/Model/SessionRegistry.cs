@@ -21,14 +21,17 @@ internal sealed class SessionRegistry
 
     public ICollection<ISessionControl> Snapshot() => _sessions.Keys;
 
-    /// <summary>Refuses new sessions, closes every live one with 1001 on both legs, waits up to <paramref name="timeout"/>, then aborts the rest.</summary>
+    /// <summary>
+    /// Refuses new sessions, closes every live one with 1001 — the client first, whose answer closes the backend, so no
+    /// client message in flight is lost — waits up to <paramref name="timeout"/>, then aborts the rest.
+    /// </summary>
     public async Task DrainAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         _draining = true;
         var running = new List<Task>(_sessions.Count);
         foreach (var (session, task) in _sessions)
         {
-            session.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseStatus.EndpointUnavailable, "Proxy shutting down");
+            session.CloseClientFirst(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down");
             running.Add(task);
         }
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -41,18 +41,18 @@ public sealed class ActiveHealthTests
         await using var b = await BackendCluster.StartAsync(() => Volatile.Read(ref bHealthy));
         await using var gateway = await BackendCluster.GatewayAsync([a.WsUri(), b.WsUri()], c => Probing(c));
         var runtime = gateway.RuntimeBackend("b1");
-        await BackendCluster.WaitUntilAsync(() => runtime.HealthState().Active == BackendHealthState.Healthy);
+        await Eventually.HoldsAsync(() => runtime.HealthState().Active == BackendHealthState.Healthy, ct);
 
         Volatile.Write(ref bHealthy, false);
         var watch = Stopwatch.StartNew();
-        await BackendCluster.WaitUntilAsync(() => runtime.HealthState().Active == BackendHealthState.Unhealthy);
+        await Eventually.HoldsAsync(() => runtime.HealthState().Active == BackendHealthState.Unhealthy, ct);
         _output.WriteLine($"Active HTTP probe (200 ms interval, threshold 2): unhealthy after {watch.ElapsedMilliseconds} ms.");
         var served = b.Served();
         (await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 10, ct)).Should().OnlyContain(s => s == 101);
         b.Served().Should().Be(served, "an unhealthy backend gets no new connections");
 
         Volatile.Write(ref bHealthy, true);
-        await BackendCluster.WaitUntilAsync(() => runtime.HealthState().Active == BackendHealthState.Healthy);
+        await Eventually.HoldsAsync(() => runtime.HealthState().Active == BackendHealthState.Healthy, ct);
         (await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 10, ct)).Should().OnlyContain(s => s == 101);
         b.Served().Should().BeGreaterThan(served);
     }
@@ -65,12 +65,12 @@ public sealed class ActiveHealthTests
         var b = await BackendCluster.StartAsync();
         await using var gateway = await BackendCluster.GatewayAsync([a.WsUri(), b.WsUri()], c => Probing(c, HealthProbeKind.WebSocket));
         var runtime = gateway.RuntimeBackend("b1");
-        await BackendCluster.WaitUntilAsync(() => runtime.HealthState().Active == BackendHealthState.Healthy);
+        await Eventually.HoldsAsync(() => runtime.HealthState().Active == BackendHealthState.Healthy, ct);
         b.Handshakes.Should().NotBeEmpty("the probe is a real WebSocket handshake");
 
         await b.DisposeAsync();
         var watch = Stopwatch.StartNew();
-        await BackendCluster.WaitUntilAsync(() => runtime.HealthState().Active == BackendHealthState.Unhealthy);
+        await Eventually.HoldsAsync(() => runtime.HealthState().Active == BackendHealthState.Unhealthy, ct);
         _output.WriteLine($"Active WebSocket probe (200 ms interval, threshold 2): backend removed {watch.ElapsedMilliseconds} ms after its death, with no client traffic.");
 
         (await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 10, ct)).Should().OnlyContain(s => s == 101);
@@ -82,7 +82,7 @@ public sealed class ActiveHealthTests
         var ct = Ws.Timeout();
         await using var a = await BackendCluster.StartAsync(() => false);
         await using var gateway = await BackendCluster.GatewayAsync([a.WsUri()], c => Probing(c));
-        await BackendCluster.WaitUntilAsync(() => gateway.RuntimeBackend("b0").HealthState().Active == BackendHealthState.Unhealthy);
+        await Eventually.HoldsAsync(() => gateway.RuntimeBackend("b0").HealthState().Active == BackendHealthState.Unhealthy, ct);
 
         var (status, headers) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
 
@@ -97,7 +97,7 @@ public sealed class ActiveHealthTests
         var ct = Ws.Timeout();
         await using var a = await BackendCluster.StartAsync(() => false);
         await using var gateway = await BackendCluster.GatewayAsync([a.WsUri()], c => Probing(c, panic: true));
-        await BackendCluster.WaitUntilAsync(() => gateway.RuntimeBackend("b0").HealthState().Active == BackendHealthState.Unhealthy);
+        await Eventually.HoldsAsync(() => gateway.RuntimeBackend("b0").HealthState().Active == BackendHealthState.Unhealthy, ct);
 
         var (status, _) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
 
@@ -121,7 +121,7 @@ public sealed class ActiveHealthTests
             });
         using var http = new HttpClient();
         using var gauge = new MetricCollector<int>(gateway.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), WebSocketProxyDiagnostics.MeterName, "websocket_proxy.backend.health");
-        await BackendCluster.WaitUntilAsync(() => gateway.RuntimeBackend("b0").HealthState().Active == BackendHealthState.Healthy);
+        await Eventually.HoldsAsync(() => gateway.RuntimeBackend("b0").HealthState().Active == BackendHealthState.Healthy, ct);
 
         (await http.GetAsync(gateway.Http("/ready"), ct)).StatusCode.Should().Be(HttpStatusCode.OK);
         gauge.RecordObservableInstruments();
@@ -131,7 +131,7 @@ public sealed class ActiveHealthTests
         up.Tags["backend"].Should().Be("b0");
 
         Volatile.Write(ref healthy, false);
-        await BackendCluster.WaitUntilAsync(() => gateway.RuntimeBackend("b0").HealthState().Active == BackendHealthState.Unhealthy);
+        await Eventually.HoldsAsync(() => gateway.RuntimeBackend("b0").HealthState().Active == BackendHealthState.Unhealthy, ct);
         (await http.GetAsync(gateway.Http("/ready"), ct)).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         gauge.RecordObservableInstruments();
         gauge.LastMeasurement!.Value.Should().Be(0);

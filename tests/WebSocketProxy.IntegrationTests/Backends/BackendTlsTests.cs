@@ -6,9 +6,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.Logging;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -17,7 +16,7 @@ public sealed class BackendTlsTests : IAsyncLifetime
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "wsp-tls-" + Guid.NewGuid().ToString("N"));
     private X509Certificate2 _serverCertificate = null!;
     private X509Certificate2 _clientCertificate = null!;
-    private WebApplication _backend = null!;
+    private LoopbackHost _backend = null!;
     private string? _presentedClientThumbprint;
 
     private Uri BackendUri { get; set; } = null!;
@@ -34,43 +33,45 @@ public sealed class BackendTlsTests : IAsyncLifetime
         await File.WriteAllTextAsync(CaPath, _serverCertificate.ExportCertificatePem());
         await File.WriteAllBytesAsync(ClientPfxPath, _clientCertificate.Export(X509ContentType.Pkcs12, "secret"));
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(https =>
-        {
-            https.ServerCertificate = _serverCertificate;
-            https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-            https.AllowAnyClientCertificate();
-        })));
-        _backend = builder.Build();
-        _backend.UseWebSockets();
-        _backend.Run(async context =>
-        {
-            var client = await context.Connection.GetClientCertificateAsync();
-            _presentedClientThumbprint = client?.GetCertHashString(HashAlgorithmName.SHA256);
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[4096];
-            while (true)
+        _backend = await LoopbackHost.StartAsync(
+            builder =>
             {
-                var result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
-                if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                // An HTTPS endpoint on 127.0.0.1:0 replaces the host's plain-HTTP one.
+                builder.WebHost.UseKestrelHttpsConfiguration();
+                builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(https =>
                 {
-                    await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-                    return;
-                }
+                    https.ServerCertificate = _serverCertificate;
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.AllowAnyClientCertificate();
+                })));
+            },
+            app =>
+            {
+                app.UseWebSockets();
+                app.Run(async context =>
+                {
+                    var client = await context.Connection.GetClientCertificateAsync();
+                    _presentedClientThumbprint = client?.GetCertHashString(HashAlgorithmName.SHA256);
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                        if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                        {
+                            await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                            return;
+                        }
 
-                await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
-            }
-        });
-        await _backend.StartAsync();
-        var port = new Uri(_backend.Urls.First()).Port;
-        BackendUri = new Uri($"wss://127.0.0.1:{port}/ws");
+                        await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
+                    }
+                });
+            });
+        BackendUri = _backend.Ws("/ws");
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _backend.StopAsync();
         await _backend.DisposeAsync();
         _serverCertificate.Dispose();
         _clientCertificate.Dispose();

@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using FluentAssertions;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -27,7 +27,7 @@ public sealed class BulkheadTests
         headers!["Retry-After"].Single().Should().Be("2");
 
         await first.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
-        await BackendCluster.WaitUntilAsync(() => gateway.RuntimeBackends().Sum(x => x.ConnectionSlots) == 1);
+        await Eventually.HoldsAsync(() => gateway.RuntimeBackends().Sum(x => x.ConnectionSlots) == 1, ct);
         (await Ws.TryConnectAsync(gateway.Ws("/ws"), ct)).Status.Should().Be(101);
     }
 

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Backends;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 

@@ -2,7 +2,7 @@ using WebSocketProxy.Backends;
 using System.Net;
 using System.Net.Sockets;
 using FluentAssertions;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -14,7 +14,7 @@ public sealed class FailoverTests
         var ct = Ws.Timeout(90);
         await using var a = await BackendCluster.StartAsync();
         await using var b = await BackendCluster.StartAsync();
-        await using var gateway = await BackendCluster.GatewayAsync([a.WsUri(), BackendCluster.DeadAddress(), b.WsUri()], c => c with { LoadBalancing = "RoundRobin" });
+        await using var gateway = await BackendCluster.GatewayAsync([a.WsUri(), Loopback.DeadAddress(), b.WsUri()], c => c with { LoadBalancing = "RoundRobin" });
 
         var statuses = await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 300, ct);
 
@@ -27,7 +27,7 @@ public sealed class FailoverTests
     public async Task Connect_EveryBackendDown_Returns502()
     {
         var ct = Ws.Timeout();
-        await using var gateway = await BackendCluster.GatewayAsync([BackendCluster.DeadAddress(), BackendCluster.DeadAddress(), BackendCluster.DeadAddress()]);
+        await using var gateway = await BackendCluster.GatewayAsync([Loopback.DeadAddress(), Loopback.DeadAddress(), Loopback.DeadAddress()]);
 
         var (status, _) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
 

@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using FluentAssertions;
 using WebSocketProxy.Backends;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -54,7 +54,7 @@ public sealed class LoadBalancingTests
                 client.Dispose();
             }
 
-            await BackendCluster.WaitUntilAsync(() => runtime.All(b => b.ActiveConnections == 0 && b.ConnectionSlots == 0));
+            await Eventually.HoldsAsync(() => runtime.All(b => b.ActiveConnections == 0 && b.ConnectionSlots == 0), ct);
         }
         finally
         {

@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using FluentAssertions;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -28,7 +28,7 @@ public sealed class MembershipChangeTests
             ["WebSocketProxy:Routes:r:Cluster"] = "c",
             ["WebSocketProxy:Clusters:c:Backends:b:Address"] = b.WsUri().ToString(),
         });
-        await BackendCluster.WaitUntilAsync(() =>
+        await Eventually.HoldsAsync(() =>
         {
             try
             {
@@ -39,7 +39,7 @@ public sealed class MembershipChangeTests
             {
                 return false;
             }
-        });
+        }, ct);
 
         (await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 5, ct)).Should().OnlyContain(s => s == 101);
         b.Served().Should().Be(5);
@@ -48,7 +48,7 @@ public sealed class MembershipChangeTests
         (await live.ReceiveMessageAsync(ct)).Text.Should().Be("after reload", "the live session keeps its backend");
         before.ActiveConnections.Should().Be(1, "the removed backend's live count is still exact");
         await live.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
-        await BackendCluster.WaitUntilAsync(() => before.ActiveConnections == 0);
+        await Eventually.HoldsAsync(() => before.ActiveConnections == 0, ct);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.AspNetCore.Http;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 
@@ -59,7 +59,7 @@ public sealed class PassiveHealthTests
             context.Abort(); // gone without a close frame
         }));
         // Two successful connects and two vanished sessions: 4 outcomes, half failures.
-        var health = QuickBreaker with { Passive = QuickBreaker.Passive! with { MinimumThroughput = 4 } };
+        var health = QuickBreaker with { Passive = QuickBreaker.Passive! with { MinimumThroughput = 4 }, PanicMode = false };
         await using var gateway = await BackendCluster.GatewayAsync([vanishing.WsUri()], c => c with { HealthCheck = health });
 
         for (var i = 0; i < 2; i++)
@@ -74,17 +74,17 @@ public sealed class PassiveHealthTests
             }
         }
 
-        await BackendCluster.WaitUntilAsync(() => !gateway.RuntimeBackend("b0").HealthState().IsBreakerClosed(TimeProvider.System));
+        await Eventually.HoldsAsync(() => !gateway.RuntimeBackend("b0").HealthState().IsBreakerClosed(TimeProvider.System), ct);
         var (status, headers) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
         status.Should().Be(503);
         headers!["Retry-After"].Single().Should().Be("7");
     }
 
     [Fact]
-    public async Task OnlyBackendDown_BreakerOpen_Returns503WithRetryAfter()
+    public async Task OnlyBackendDown_BreakerOpenPanicOff_Returns503WithRetryAfter()
     {
         var ct = Ws.Timeout();
-        await using var gateway = await BackendCluster.GatewayAsync([BackendCluster.DeadAddress()], c => c with { HealthCheck = QuickBreaker });
+        await using var gateway = await BackendCluster.GatewayAsync([Loopback.DeadAddress()], c => c with { HealthCheck = QuickBreaker with { PanicMode = false } });
 
         var first = await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 2, ct);
         var (status, headers) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
@@ -95,11 +95,40 @@ public sealed class PassiveHealthTests
     }
 
     [Fact]
+    public async Task OnlyBackendCrashesAndReturns_Defaults_ServedAsSoonAsItIsBack()
+    {
+        var ct = Ws.Timeout();
+        var down = true;
+        await using var backend = await TestBackend.StartAsync(async (self, context) =>
+        {
+            if (Volatile.Read(ref down))
+            {
+                context.Abort(); // crashed: the connection dies before any answer
+                return;
+            }
+
+            await BackendHandlers.Echo(self, context);
+        });
+        await using var gateway = await BackendCluster.GatewayAsync([backend.WsUri()], c => c with { HealthCheck = QuickBreaker with { PanicMode = null } });
+
+        (await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 2, ct)).Should().Equal(502, 502);
+        gateway.RuntimeBackend("b0").HealthState().IsBreakerClosed(TimeProvider.System).Should().BeFalse("the breaker opened for its 30 s break");
+        (await Ws.TryConnectAsync(gateway.Ws("/ws"), ct)).Status.Should().Be(502, "panic mode keeps trying the only backend while it is down");
+
+        Volatile.Write(ref down, false);
+        using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
+
+        await client.SendTextAsync("back", ct);
+        (await client.ReceiveMessageAsync(ct)).Text.Should().Be("back", "the first connection after the backend returned is served, not 30 s of 503");
+        await Eventually.HoldsAsync(() => gateway.RuntimeBackend("b0").HealthState().IsBreakerClosed(TimeProvider.System), ct);
+    }
+
+    [Fact]
     public async Task PassiveDisabled_DeadBackendKeepsBeingTried()
     {
         var ct = Ws.Timeout();
         await using var gateway = await BackendCluster.GatewayAsync(
-            [BackendCluster.DeadAddress()],
+            [Loopback.DeadAddress()],
             c => c with { HealthCheck = new HealthCheckConfig { Passive = new PassiveHealthConfig { Enabled = false } } });
 
         var statuses = await BackendCluster.ConnectManyAsync(gateway.Ws("/ws"), 6, ct);

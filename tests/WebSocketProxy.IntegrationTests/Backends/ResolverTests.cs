@@ -12,6 +12,7 @@ using WebSocketProxy.Forwarding;
 using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Management;
 using WebSocketProxy.Model;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Backends;
 

@@ -1,3 +1,4 @@
+using WebSocketProxy.Testing;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

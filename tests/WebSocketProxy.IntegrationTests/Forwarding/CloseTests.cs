@@ -8,6 +8,7 @@ using WebSocketProxy.Forwarding;
 using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Management;
 using WebSocketProxy.Model;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Forwarding;
 
@@ -122,10 +123,11 @@ public sealed class CloseTests
             }
         });
 
-        while (registry.Count > 0 || backendState.ActiveConnections > 0 || Volatile.Read(ref backend.ActiveSockets) > 0)
-        {
-            await Task.Delay(20, ct);
-        }
+        await Eventually.MatchesAsync(
+            () => new { Sessions = registry.Count, BackendConnections = backendState.ActiveConnections, BackendSockets = Volatile.Read(ref backend.ActiveSockets) },
+            live => live.Sessions == 0 && live.BackendConnections == 0 && live.BackendSockets == 0,
+            ct,
+            Timeout.InfiniteTimeSpan);
 
         registry.Count.Should().Be(0);
         backendState.ActiveConnections.Should().Be(0);

@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.AspNetCore.Http;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Forwarding;
 
@@ -31,12 +31,7 @@ public sealed class HandshakeTests
     public async Task Connect_BackendUnreachable_Returns502()
     {
         var ct = Ws.Timeout();
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop(); // nothing listens there any more: connection refused
-
-        await using var gateway = await TestGateway.StartAsync(new Uri($"ws://127.0.0.1:{port}/ws"));
+        await using var gateway = await TestGateway.StartAsync(Loopback.DeadAddress()); // nothing listens there: connection refused
         var (status, _) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
 
         status.Should().Be(502);

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using FluentAssertions;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Forwarding;
 
@@ -69,9 +69,8 @@ public sealed class LimitTests
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", gateway.Port, ct);
         var stream = tcp.GetStream();
-        var handshake = $"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{gateway.Port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(handshake), ct);
-        var response = await ReadHeadersAsync(stream, ct);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(RawHttp.Upgrade(gateway.Port, "/ws")), ct);
+        var response = await RawHttp.ReadHeadAsync(stream, ct);
         response.Should().StartWith("HTTP/1.1 101");
 
         var unmasked = new byte[] { 0x81, 11 }.Concat("hello world"u8.ToArray()).ToArray(); // FIN+text, mask bit not set
@@ -100,18 +99,5 @@ public sealed class LimitTests
         (await client.ReceiveMessageAsync(ct)).Text.Should().Be(text);
         client.HttpResponseHeaders!.Keys.Should().Contain(k => k.Equals("Sec-WebSocket-Extensions", StringComparison.OrdinalIgnoreCase), "the client leg negotiated permessage-deflate");
         backend.Handshakes.Single().Headers.Should().NotContainKey("Sec-WebSocket-Extensions", "the backend leg did not");
-    }
-
-    private static async Task<string> ReadHeadersAsync(NetworkStream stream, CancellationToken cancellationToken)
-    {
-        var builder = new StringBuilder();
-        var one = new byte[1];
-        while (!builder.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-        {
-            await stream.ReadExactlyAsync(one, cancellationToken);
-            builder.Append((char)one[0]);
-        }
-
-        return builder.ToString();
     }
 }

@@ -1,7 +1,6 @@
 using FluentAssertions;
-using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Llm;
-using WebSocketProxy.Tests.Llm;
+using WebSocketProxy.Testing;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;

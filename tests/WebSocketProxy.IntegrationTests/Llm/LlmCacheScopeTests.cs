@@ -3,9 +3,8 @@ using FluentAssertions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 using WebSocketProxy.Llm;
-using WebSocketProxy.Tests.Llm;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;
@@ -76,7 +75,7 @@ public sealed class LlmCacheScopeTests
     {
         var ct = Ws.Timeout();
         var body = kind == "refusal"
-            ? LoopbackUpstream.Fixture("openai-chat-stream-refusal.sse")
+            ? LlmFixtures.Read("openai-chat-stream-refusal.sse")
             : LoopbackUpstream.OpenAIChatStream([]);
         await using var upstream = await LoopbackUpstream.StartAsync(LoopbackUpstream.Replay(body, "text/event-stream", [64]));
         await using var gateway = await StartGatewayAsync(o => AddProvider(o, "openai", upstream.BaseUrl + "/v1"));

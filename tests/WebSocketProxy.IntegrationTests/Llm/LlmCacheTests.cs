@@ -1,6 +1,5 @@
 using FluentAssertions;
-using WebSocketProxy.IntegrationTests.Infrastructure;
-using WebSocketProxy.Tests.Llm;
+using WebSocketProxy.Testing;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;

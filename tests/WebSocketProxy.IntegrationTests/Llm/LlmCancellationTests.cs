@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using FluentAssertions;
-using WebSocketProxy.IntegrationTests.Infrastructure;
-using WebSocketProxy.Tests.Llm;
+using WebSocketProxy.Testing;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;

@@ -1,8 +1,7 @@
 using FluentAssertions;
 using Microsoft.AspNetCore.Http;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 using WebSocketProxy.Llm;
-using WebSocketProxy.Tests.Llm;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;

@@ -1,12 +1,11 @@
+using WebSocketProxy.Testing;
 using System.ClientModel;
 using System.Net;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
-using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Llm;
-using WebSocketProxy.Tests.Llm;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;

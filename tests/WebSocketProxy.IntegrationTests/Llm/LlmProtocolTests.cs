@@ -3,9 +3,8 @@ using System.Text.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
-using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Llm;
-using WebSocketProxy.Tests.Llm;
+using WebSocketProxy.Testing;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;

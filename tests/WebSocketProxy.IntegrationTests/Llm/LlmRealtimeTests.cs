@@ -3,7 +3,7 @@ using System.Text.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 using WebSocketProxy.Llm;
 using static WebSocketProxy.IntegrationTests.Llm.LlmSecurityTests;
 

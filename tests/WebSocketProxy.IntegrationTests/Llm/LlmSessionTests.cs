@@ -3,9 +3,8 @@ using System.Net.WebSockets;
 using System.Text;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 using WebSocketProxy.Llm;
-using WebSocketProxy.Tests.Llm;
 using static WebSocketProxy.IntegrationTests.Llm.LlmSecurityTests;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
@@ -105,7 +104,7 @@ public sealed class LlmSessionTests
         // Defect 9: an unknown type, a malformed request or a refusal with a running request's id sent chat.error for that id.
         var ct = Ws.Timeout();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var body = LoopbackUpstream.Fixture("openai-chat-stream.sse");
+        var body = LlmFixtures.Read("openai-chat-stream.sse");
         await using var upstream = await LoopbackUpstream.StartAsync(async context =>
         {
             await release.Task.WaitAsync(context.RequestAborted);

@@ -1,9 +1,8 @@
 using System.Runtime.CompilerServices;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 using WebSocketProxy.Llm;
-using WebSocketProxy.Tests.Llm;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;

@@ -5,8 +5,7 @@ using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using WebSocketProxy.Diagnostics;
-using WebSocketProxy.IntegrationTests.Infrastructure;
-using WebSocketProxy.Tests.Llm;
+using WebSocketProxy.Testing;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;

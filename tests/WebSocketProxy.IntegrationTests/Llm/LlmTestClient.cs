@@ -2,8 +2,8 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Llm;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Llm;
 

@@ -1,8 +1,7 @@
 using System.Text;
 using FluentAssertions;
-using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Llm;
-using WebSocketProxy.Tests.Llm;
+using WebSocketProxy.Testing;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;
@@ -94,10 +93,7 @@ public sealed class LlmUpstreamErrorTests
     public async Task UpstreamUnreachable_UpstreamError()
     {
         var ct = Ws.Timeout();
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = Loopback.UnusedPort();
         await using var gateway = await StartGatewayAsync(o => AddProvider(o, "openai", $"http://127.0.0.1:{port}/v1"));
         using var client = await ConnectAsync(gateway, ct);
 

@@ -4,9 +4,8 @@ using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Llm;
-using WebSocketProxy.Tests.Llm;
+using WebSocketProxy.Testing;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
 namespace WebSocketProxy.IntegrationTests.Llm;
@@ -34,7 +33,7 @@ public sealed class LlmUsageAndPolicyTests
 
         await client.SendAsync(Request("r1", "gpt-4o-mini"), ct);
         await client.ReceiveUntilTerminalAsync(ct);
-        await WaitUntilAsync(() => !sink.Records.IsEmpty, ct);
+        await Eventually.HoldsAsync(() => !sink.Records.IsEmpty, ct);
 
         var record = sink.Records.Single();
         record.Outcome.Should().Be("completed");
@@ -116,14 +115,6 @@ public sealed class LlmUsageAndPolicyTests
 
         Text(frames).Should().Be("ping");
         frames[^1].GetProperty("usage").GetProperty("estimated").GetBoolean().Should().BeTrue("the adapter reported no usage");
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
-    {
-        while (!condition())
-        {
-            await Task.Delay(10, ct);
-        }
     }
 
     private sealed class CollectingSink : ILlmUsageSink

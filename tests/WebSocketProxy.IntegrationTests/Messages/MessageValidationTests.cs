@@ -1,8 +1,8 @@
 using System.Net.WebSockets;
 using FluentAssertions;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Messages;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Messages;
 

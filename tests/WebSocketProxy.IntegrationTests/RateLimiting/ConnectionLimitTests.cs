@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.RateLimiting;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.RateLimiting;
 

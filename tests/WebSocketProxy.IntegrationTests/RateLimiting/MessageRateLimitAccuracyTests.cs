@@ -3,6 +3,7 @@ using FluentAssertions;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.RateLimiting;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.RateLimiting;
 
@@ -75,10 +76,7 @@ public sealed class MessageRateLimitAccuracyTests
             await client.SendTextAsync($"m{i}", ct);
         }
 
-        while (Volatile.Read(ref counter.Messages) < 400)
-        {
-            await Task.Delay(10, ct);
-        }
+        await Eventually.MatchesAsync(() => Volatile.Read(ref counter.Messages), delivered => delivered >= 400, ct, Timeout.InfiniteTimeSpan);
 
         var elapsed = TimeProvider.System.GetElapsedTime(started);
         var expected = TimeSpan.FromSeconds((400 - Burst) / Rate);

@@ -3,6 +3,7 @@ using FluentAssertions;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.RateLimiting;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.RateLimiting;
 
@@ -17,14 +18,6 @@ public sealed class MessageRateLimitTests
                 o.Clusters["c"] = new ClusterConfig { Backends = new Dictionary<string, BackendConfig> { ["b1"] = new() { Address = backend.WsUri().ToString() } } };
             },
             TestAuth.AddTo);
-
-    private static async Task WaitForAsync(Func<bool> condition, CancellationToken ct)
-    {
-        while (!condition())
-        {
-            await Task.Delay(10, ct);
-        }
-    }
 
     [Fact]
     public async Task Close_FloodGets1008_BackendGotOnlyTheBurst()
@@ -54,7 +47,7 @@ public sealed class MessageRateLimitTests
 
         using var next = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
         await next.SendTextAsync("fresh", ct);
-        await WaitForAsync(() => counter.Texts.Contains("fresh"), ct);
+        await Eventually.HoldsAsync(() => counter.Texts.Contains("fresh"), ct);
     }
 
     [Fact]
@@ -75,7 +68,7 @@ public sealed class MessageRateLimitTests
 
         (await client.ReceiveMessageAsync(ct)).Text.Should().Be("""{"type":"message.rejected","reason":"rate_limited"}""");
         (await client.ReceiveMessageAsync(ct)).Text.Should().Be("""{"type":"message.rejected","reason":"rate_limited"}""");
-        await WaitForAsync(() => counter.Messages >= 1, ct);
+        await Eventually.HoldsAsync(() => counter.Messages >= 1, ct);
         counter.Texts.Should().Equal("one");
         client.State.Should().Be(WebSocketState.Open, "Drop keeps the connection");
     }
@@ -102,11 +95,11 @@ public sealed class MessageRateLimitTests
         }
 
         await bob.SendTextAsync("bob", ct);
-        await WaitForAsync(() => counter.Texts.Contains("bob"), ct);
+        await Eventually.HoldsAsync(() => counter.Texts.Contains("bob"), ct);
         await first.SendTextAsync("a1-end", ct);
         await second.SendTextAsync("a2-end", ct);
         await bob.SendTextAsync("bob-end", ct);
-        await WaitForAsync(() => counter.Texts.Contains("bob-end"), ct);
+        await Eventually.HoldsAsync(() => counter.Texts.Contains("bob-end"), ct);
 
         counter.Texts.Count(t => t.StartsWith('a')).Should().BeInRange(4, 5, "alice's two connections share one bucket of 4");
         counter.Texts.Should().Contain("bob");
@@ -133,7 +126,7 @@ public sealed class MessageRateLimitTests
 
         using var next = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
         await next.SendTextAsync("small", ct);
-        await WaitForAsync(() => counter.Texts.Contains("small"), ct);
+        await Eventually.HoldsAsync(() => counter.Texts.Contains("small"), ct);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using FluentAssertions;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.RateLimiting;
 

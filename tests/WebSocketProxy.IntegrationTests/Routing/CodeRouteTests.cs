@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Messages;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Routing;
 

@@ -3,7 +3,7 @@ using System.Text;
 using FluentAssertions;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using WebSocketProxy.IntegrationTests.Infrastructure;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.IntegrationTests.Security;
 
@@ -21,7 +21,7 @@ public sealed class HandshakeHardeningTests
         var stream = tcp.GetStream();
 
         await stream.WriteAsync(Encoding.ASCII.GetBytes(RawHttp.Upgrade(gateway.Port, "/ws", "Sec-WebSocket-Extensions: x-evil; smuggle=1, permessage-deflate; client_max_window_bits")), ct);
-        var response = await ReadHeadAsync(stream, ct);
+        var response = await RawHttp.ReadHeadAsync(stream, ct);
 
         response.Should().StartWith("HTTP/1.1 101");
         response.Should().NotContain("x-evil");
@@ -108,22 +108,5 @@ public sealed class HandshakeHardeningTests
         status.Should().Be(431);
         backend.Handshakes.Should().BeEmpty();
         (await Ws.TryConnectAsync(gateway.Ws("/ws"), ct)).Status.Should().Be(101);
-    }
-
-    private static async Task<string> ReadHeadAsync(NetworkStream stream, CancellationToken ct)
-    {
-        var buffer = new byte[1];
-        var text = new StringBuilder();
-        while (!text.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-        {
-            if (await stream.ReadAsync(buffer, ct) == 0)
-            {
-                break;
-            }
-
-            text.Append((char)buffer[0]);
-        }
-
-        return text.ToString();
     }
 }

@@ -75,7 +75,7 @@ public sealed class ClusterBackendSettingsTests
         options.Passive.MinimumThroughput.Should().Be(5);
         options.Passive.BreakDuration.Should().Be(TimeSpan.FromSeconds(30));
         options.Active.Should().BeNull();
-        options.PanicMode.Should().BeFalse();
+        options.PanicMode.Should().BeTrue();
         options.RetryAfter.Should().Be(TimeSpan.FromSeconds(5));
         options.DrainGracePeriod.Should().Be(TimeSpan.FromSeconds(30));
         options.DefaultConnectionLimit.Should().Be(int.MaxValue);

@@ -10,18 +10,12 @@ using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Forwarding;
 using WebSocketProxy.Model;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.Tests.Forwarding;
 
 public sealed class ProxySessionTests
 {
-    private static CancellationToken Timeout()
-    {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(TimeSpan.FromSeconds(10));
-        return cts.Token;
-    }
-
     private static (ProxySession Session, WebSocketPair ClientLeg, WebSocketPair BackendLeg, ServiceProvider Services) Create(RouteConfig? route = null)
     {
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -39,7 +33,7 @@ public sealed class ProxySessionTests
     [Fact]
     public async Task RunAsync_MessagesBothWays_ForwardedWithTypeAndCounted()
     {
-        var ct = Timeout();
+        var ct = Ws.Timeout(10);
         var (session, clientLeg, backendLeg, services) = Create();
         using var collector = new MetricCollector<long>(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), WebSocketProxyDiagnostics.MeterName, "websocket_proxy.messages");
         var running = session.RunAsync();
@@ -70,7 +64,7 @@ public sealed class ProxySessionTests
     [Fact]
     public async Task RequestClose_BothLegsGetTheirCodes()
     {
-        var ct = Timeout();
+        var ct = Ws.Timeout(10);
         var (session, clientLeg, backendLeg, _) = Create();
         var running = session.RunAsync();
         var buffer = new byte[64];

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using FluentAssertions;
 using WebSocketProxy.Llm;
+using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.Tests.Llm;
 

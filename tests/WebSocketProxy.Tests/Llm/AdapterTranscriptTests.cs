@@ -1,3 +1,4 @@
+using WebSocketProxy.Testing;
 using System.Text;
 using FluentAssertions;
 using WebSocketProxy.Llm;

@@ -1,3 +1,4 @@
+using WebSocketProxy.Testing;
 using System.ClientModel;
 using System.Net;
 using System.Runtime.CompilerServices;

@@ -102,6 +102,10 @@ internal sealed partial class LlmSession : ISessionControl
         }
     }
 
+    /// <summary>The drain: the same as <see cref="RequestClose"/> — requests are cancelled, then the client gets 1001 and the socket keeps reading until its close.</summary>
+    public void CloseClientFirst(WebSocketCloseStatus status, string reason)
+        => RequestClose(status, reason, status, reason);
+
     public void Abort()
     {
         _dead.Cancel();

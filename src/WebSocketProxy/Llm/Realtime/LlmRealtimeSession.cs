@@ -25,6 +25,7 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _ended = new();
     private readonly long _start;
+    private volatile bool _clientClosing;
 
     public LlmRealtimeSession(ProxyConnectionContext connection, WebSocket client, WebSocket upstream, Settings settings, LlmBudgetLedger ledger, LlmUsageRecorder usage, TimeProvider time, ILogger logger)
     {
@@ -64,6 +65,25 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     public void RequestClose(WebSocketCloseStatus clientStatus, string clientReason, WebSocketCloseStatus backendStatus, string backendReason)
         => _ = CloseBothAsync(clientStatus, clientReason);
 
+    /// <summary>The drain: 1001 to the client first; what it still sends reaches the provider, then its close does.</summary>
+    public void CloseClientFirst(WebSocketCloseStatus status, string reason)
+    {
+        _clientClosing = true;
+        _ = CloseClientAsync();
+
+        async Task CloseClientAsync()
+        {
+            try
+            {
+                await CloseOutputAsync(_client, status, reason);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or InvalidOperationException)
+            {
+                Abort();
+            }
+        }
+    }
+
     public void Abort()
     {
         _client.Abort();
@@ -81,6 +101,7 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
 
     private async Task CloseBothAsync(WebSocketCloseStatus status, string reason)
     {
+        _clientClosing = true;
         try
         {
             await Task.WhenAll(CloseOutputAsync(_client, status, reason), CloseOutputAsync(_upstream, status, reason));
@@ -138,7 +159,7 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
                     return;
                 }
 
-                await _client.SendAsync(message.Payload, message.MessageType, endOfMessage: true, CancellationToken.None);
+                await TrySendToClientAsync(message);
                 if (message.MessageType == WebSocketMessageType.Text && LlmRealtimeUsage.Read(message.Payload.Span) is { } done && await ChargeAsync(done.Usage, done.Status))
                 {
                     Log.BudgetExhausted(_logger, _settings.RoutePattern);
@@ -150,6 +171,24 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             Abort();
+        }
+    }
+
+    /// <summary>Sends a provider message to the client; once the client is being closed, messages are dropped instead.</summary>
+    /// <remarks>A dropped <c>response.done</c> is still charged: the provider did the work.</remarks>
+    private async ValueTask TrySendToClientAsync(AssembledMessage message)
+    {
+        if (_clientClosing)
+        {
+            return;
+        }
+
+        try
+        {
+            await _client.SendAsync(message.Payload, message.MessageType, endOfMessage: true, CancellationToken.None);
+        }
+        catch (Exception ex) when (_clientClosing && ex is WebSocketException or InvalidOperationException or IOException)
+        {
         }
     }
 
