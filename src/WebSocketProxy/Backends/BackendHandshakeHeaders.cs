@@ -9,7 +9,7 @@ namespace WebSocketProxy.Backends;
 
 /// <summary>Builds the headers of the backend handshake: the client's end-to-end headers (or an allow-list of them), <c>X-Forwarded-*</c>, trace context and identity headers.</summary>
 /// <remarks>Hop-by-hop and <c>Sec-WebSocket-*</c> headers are never copied: the backend leg negotiates its own.</remarks>
-internal static class BackendHandshakeHeaders
+internal static partial class BackendHandshakeHeaders
 {
     public const string XForwardedFor = "X-Forwarded-For";
     public const string XForwardedProto = "X-Forwarded-Proto";

@@ -7,6 +7,18 @@ public sealed record RouteConfig
     /// <value>Required. The value of a catch-all parameter is appended to the backend address.</value>
     public string? Path { get; init; }
 
+    /// <summary>Gets what a request must match besides <see cref="Path"/>: host names, headers and query parameters.</summary>
+    /// <value>None by default: the path alone selects the route.</value>
+    public RouteMatchConfig? Match { get; init; }
+
+    /// <summary>Gets whether requests on this route that are not WebSocket upgrades (SignalR negotiate, long polling, Socket.IO polling, server-sent events) are forwarded to the cluster over HTTP.</summary>
+    /// <value>Defaults to <see langword="false"/>: anything but an upgrade is answered 400.</value>
+    public bool? ForwardHttp { get; init; }
+
+    /// <summary>Gets how a client's HTTP requests and its WebSocket upgrade stay on one backend (see <see cref="SessionAffinityConfig"/>).</summary>
+    /// <value>On by default when <see cref="ForwardHttp"/> is on.</value>
+    public SessionAffinityConfig? Affinity { get; init; }
+
     /// <summary>Gets the id of the cluster that serves this route.</summary>
     /// <value>Required.</value>
     public string? Cluster { get; init; }
