@@ -53,6 +53,9 @@ internal static class FakeLlmProvider
         var answer = $"This is the sample's offline model. You asked: \"{question}\". It streams this answer word by word, "
             + "like a real provider, so you can watch the deltas arrive and press Stop to cancel. Set OPENAI_API_KEY to talk to a real model.";
         context.Response.ContentType = "text/event-stream";
+
+        // A reasoning part first (as DeepSeek, vLLM and OpenRouter stream it): the page shows it apart from the answer.
+        await WriteAsync(context, "{\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"The user asked a question; I will answer it word by word.\"},\"finish_reason\":null}]}");
         var words = answer.Split(' ');
         for (var i = 0; i < words.Length; i++)
         {

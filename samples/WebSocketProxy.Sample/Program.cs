@@ -34,7 +34,8 @@ if (new Uri(echoUrl).Port == 0)
 // The offline fake model behind /llm (OpenAI-compatible SSE); OPENAI_API_KEY switches the route to OpenAI.
 var fakeLlm = await FakeLlmProvider.StartAndConfigureAsync(builder.Configuration);
 
-var proxy = builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));
+var proxy = builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"))
+    .AddLlm(); // LLM mode is opt-in: MapLlmWebSocket below needs it
 
 // Observability: the proxy's meter and activity source (plus ASP.NET Core's), Prometheus at /metrics, and OTLP export
 // when OTEL_EXPORTER_OTLP_ENDPOINT is set (endpoint, protocol, headers, OTEL_SERVICE_NAME… from the standard variables).

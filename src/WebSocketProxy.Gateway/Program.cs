@@ -15,7 +15,8 @@ var gateway = gatewaySection.Get<GatewayOptions>() ?? new GatewayOptions();
 builder.Services.Configure<GatewayOptions>(gatewaySection);
 builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = GatewayHostConfiguration.ShutdownTimeout(builder.Configuration, gateway));
 
-builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));
+builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"))
+    .AddLlm(); // LLM mode is opt-in; MapLlmWebSocket below needs it when LlmPath is set
 
 // After the proxy: the host stops services in reverse order, so the gate's delay runs before the proxy's drain.
 builder.Services.AddSingleton<ShutdownGate>();

@@ -16,6 +16,9 @@ public sealed class LoopbackUpstream : IAsyncDisposable
     {
     }
 
+    /// <summary>The <see cref="HttpContext.Items"/> key of the request body (already read when a handler runs).</summary>
+    public const string BodyItem = "LoopbackUpstream.Body";
+
     /// <summary>Gets the base URL, e.g. <c>http://127.0.0.1:12345</c> (no trailing slash).</summary>
     public string BaseUrl => Host.HttpBase.GetLeftPart(UriPartial.Authority);
 
@@ -45,6 +48,7 @@ public sealed class LoopbackUpstream : IAsyncDisposable
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             var body = await reader.ReadToEndAsync(context.RequestAborted);
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+            context.Items[BodyItem] = body;
             upstream.Requests.Enqueue(new UpstreamRequest(context.Request.Path + context.Request.QueryString, body, headers));
             context.RequestAborted.Register(() => upstream._aborted.TrySetResult(DateTimeOffset.UtcNow));
             upstream._received.TrySetResult();

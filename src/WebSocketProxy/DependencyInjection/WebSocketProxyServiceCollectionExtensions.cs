@@ -8,7 +8,6 @@ using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Forwarding;
-using WebSocketProxy.Llm;
 using WebSocketProxy.Management;
 using WebSocketProxy.Messages;
 using WebSocketProxy.Model;
@@ -47,7 +46,6 @@ public static class WebSocketProxyServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProxyLifetimeService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, WebSocketsStartupFilter>());
         services.AddWebSocketProxyBackends();
-        services.AddWebSocketProxyLlm();
         return new WebSocketProxyBuilder(services);
     }
 
@@ -63,7 +61,7 @@ public static class WebSocketProxyServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Registers the proxy's services and binds its options to a configuration section (usually <c>WebSocketProxy</c>), reloading with it; LLM mode binds its subsection <c>Llm</c>.</summary>
+    /// <summary>Registers the proxy's services and binds its options to a configuration section (usually <c>WebSocketProxy</c>), reloading with it. LLM mode is added with <c>AddLlm()</c>.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The configuration section.</param>
     /// <returns>A builder to register extensions.</returns>
@@ -72,7 +70,6 @@ public static class WebSocketProxyServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = services.AddWebSocketProxy();
         services.Configure<WebSocketProxyOptions>(configuration);
-        services.Configure<LlmOptions>(configuration.GetSection(LlmOptions.SectionName));
         return builder;
     }
 }

@@ -58,10 +58,20 @@ internal static class EventIds
     public const int LlmMidStreamError = 511;
     public const int LlmAdapterFailed = 512;
     public const int LlmFallingBack = 513;
+    public const int LlmProviderTimedOut = 514;
+    public const int LlmStreamUnfinished = 515;
+    public const int LlmCacheWriteFailed = 516;
     public const int LlmUsageSinkFailed = 520;
     public const int LlmRequest = 530;
     public const int LlmClientGone = 540;
     public const int LlmRequestFailed = 541;
+    public const int LlmClientStalled = 542;
+    public const int LlmApiKeyRejected = 550;
+    public const int LlmConfigurationReloaded = 560;
+    public const int LlmConfigurationRejected = 561;
+    public const int LlmRealtimeUpstreamRefused = 570;
+    public const int LlmRealtimeBudgetExhausted = 571;
+    public const int LlmRealtimeEnded = 572;
 
     // 600–699: Operations: admin API, status feed
     public const int AdminSessionClosed = 600;

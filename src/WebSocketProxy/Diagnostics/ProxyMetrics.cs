@@ -35,6 +35,9 @@ internal sealed partial class ProxyMetrics
     private readonly Counter<double> _llmCost;
     private readonly Counter<long> _closes;
     private readonly UpDownCounter<long> _handshakes;
+    private readonly Histogram<long> _genAiTokens;
+    private readonly Histogram<double> _genAiDuration;
+    private readonly Histogram<double> _genAiTimeToFirstChunk;
     private Func<IEnumerable<Measurement<int>>>? _backendHealth;
 
     public ProxyMetrics(IMeterFactory meterFactory)
@@ -54,6 +57,14 @@ internal sealed partial class ProxyMetrics
         _llmCost = meter.CreateCounter<double>("websocket_proxy.llm.cost", "{currency}", "Estimated cost of LLM requests, in the currency of the configured prices.");
         _closes = meter.CreateCounter<long>("websocket_proxy.closes", "{close}", "Close statuses of ended sessions: one per leg (side: client or backend), with who ended the session first (initiator: client, backend or proxy).");
         _handshakes = meter.CreateUpDownCounter<long>("websocket_proxy.handshakes.active", "{handshake}", "WebSocket upgrades being admitted and connected to a backend (handshakes in flight).");
+
+        // OpenTelemetry GenAI client conventions: one measurement per provider call (an attempt), with the bucket advice they give.
+        _genAiTokens = meter.CreateHistogram<long>("gen_ai.client.token.usage", "{token}", "Number of input and output tokens used.",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864] });
+        _genAiDuration = meter.CreateHistogram<double>("gen_ai.client.operation.duration", "s", "GenAI operation duration.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92] });
+        _genAiTimeToFirstChunk = meter.CreateHistogram<double>("gen_ai.client.operation.time_to_first_chunk", "s", "Time to receive the first chunk of a streaming GenAI response.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92] });
     }
 
     /// <summary>Gets the running totals the status feed shows (ended sessions' traffic and close statuses); kept whether or not a listener is attached.</summary>
@@ -171,6 +182,57 @@ internal sealed partial class ProxyMetrics
         if (_llmRequests.Enabled)
         {
             _llmRequests.Add(1, new TagList { { "provider", provider }, { "model", model }, { "outcome", outcome } });
+        }
+    }
+
+    /// <summary>
+    /// Records one GenAI provider call with the OpenTelemetry GenAI attributes (<c>gen_ai.operation.name</c>,
+    /// <c>gen_ai.provider.name</c>, <c>gen_ai.request.model</c>, <c>gen_ai.response.model</c>, <c>error.type</c>,
+    /// <c>server.address</c>, <c>server.port</c>); models are configured ids or <c>other</c>.
+    /// </summary>
+    public void GenAiCallFinished(string provider, string model, string? errorType, string? serverAddress, int? serverPort, long? inputTokens, long? outputTokens, TimeSpan duration, TimeSpan? timeToFirstChunk)
+    {
+        if (!_genAiDuration.Enabled && !_genAiTokens.Enabled && !_genAiTimeToFirstChunk.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            { "gen_ai.operation.name", "chat" },
+            { "gen_ai.provider.name", provider },
+            { "gen_ai.request.model", model },
+            { "gen_ai.response.model", model },
+        };
+        if (serverAddress is not null)
+        {
+            tags.Add("server.address", serverAddress);
+            tags.Add("server.port", serverPort);
+        }
+
+        if (errorType is not null)
+        {
+            tags.Add("error.type", errorType);
+        }
+
+        _genAiDuration.Record(duration.TotalSeconds, tags);
+        if (timeToFirstChunk is { } first)
+        {
+            _genAiTimeToFirstChunk.Record(first.TotalSeconds, tags);
+        }
+
+        if (inputTokens is { } input)
+        {
+            var inputTags = tags;
+            inputTags.Add("gen_ai.token.type", "input");
+            _genAiTokens.Record(input, inputTags);
+        }
+
+        if (outputTokens is { } output)
+        {
+            var outputTags = tags;
+            outputTags.Add("gen_ai.token.type", "output");
+            _genAiTokens.Record(output, outputTags);
         }
     }
 

@@ -62,6 +62,8 @@ public sealed class LlmBudgetTests
         {
             AddProvider(o, "openai", upstream.BaseUrl + "/v1");
             o.Budgets = new LlmBudgetConfig { RequestsPerMinute = 1 };
+            o.ApiKeys["alice"] = new LlmApiKeyConfig { Sha256 = LlmApiKeyStore.Hash("alice") };
+            o.ApiKeys["bob"] = new LlmApiKeyConfig { Sha256 = LlmApiKeyStore.Hash("bob") };
         });
         using var alice = new LlmClientWithKey(await Ws.ConnectAsync(gateway.Ws("/llm"), ct, o => { o.AddSubProtocol("llm.v1"); o.SetRequestHeader("X-Api-Key", "alice"); }));
         using var bob = new LlmClientWithKey(await Ws.ConnectAsync(gateway.Ws("/llm"), ct, o => { o.AddSubProtocol("llm.v1"); o.SetRequestHeader("X-Api-Key", "bob"); }));

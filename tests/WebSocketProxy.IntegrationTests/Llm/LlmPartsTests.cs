@@ -5,7 +5,6 @@ using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
-using WebSocketProxy.IntegrationTests.Infrastructure;
 using WebSocketProxy.Llm;
 using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
 
@@ -51,7 +50,8 @@ public sealed class LlmPartsTests
 
         var deltas = frames.Where(f => Type(f) == "chat.delta").ToList();
         deltas.Should().OnlyContain(f => f.GetProperty("part").GetString() == "refusal" && f.GetProperty("partId").GetString() == "refusal");
-        Text(deltas).Should().Be("I'm sorry, I can't help with that.");
+        PartText(deltas, "refusal").Should().Be("I'm sorry, I can't help with that.");
+        Text(deltas).Should().BeEmpty("a refusal is not answer text");
         frames[^1].GetProperty("finishReason").GetString().Should().Be("stop");
     }
 
@@ -68,7 +68,7 @@ public sealed class LlmPartsTests
 
         var deltas = frames.Where(f => Type(f) == "chat.delta").ToList();
         Text(deltas.Where(f => f.GetProperty("part").GetString() == "text")).Should().Be("Let me check the weather in Paris.");
-        Text(deltas.Where(f => f.GetProperty("part").GetString() == "reasoning")).Should().Be("The user asks about the weather in Paris. I should call get_weather.");
+        PartText(deltas, "reasoning").Should().Be("The user asks about the weather in Paris. I should call get_weather.");
         Arguments(deltas, "toolu_01T1x1fJ34qAmk2tNTrN7Up6").Should().Be("""{"location": "Paris, France"}""");
         var usage = frames[^1].GetProperty("usage");
         usage.GetProperty("input").GetInt32().Should().Be(1436);

@@ -22,7 +22,7 @@ public sealed class LlmTestClient : IDisposable
             _ => { },
             s =>
             {
-                s.Configure(configure);
+                s.AddWebSocketProxy().AddLlm(configure);
                 services?.Invoke(s);
             },
             app => app.MapLlmWebSocket("/llm", route ?? (_ => { })));
@@ -80,8 +80,20 @@ public sealed class LlmTestClient : IDisposable
 
     public static string Type(JsonElement frame) => frame.GetProperty("type").GetString()!;
 
+    /// <summary>The answer's text: the <c>text</c> parts' deltas (reasoning, refusal and tool-call frames are not answer text).</summary>
     public static string Text(IEnumerable<JsonElement> frames)
-        => string.Concat(frames.Where(f => Type(f) == "chat.delta").Select(f => f.GetProperty("text").GetString()));
+        => string.Concat(frames.Where(f => Type(f) == "chat.delta" && Part(f) == "text").Select(f => f.GetProperty("text").GetString()));
+
+    /// <summary>The text of one part type's deltas (<c>reasoning</c>, <c>refusal</c>) or a tool call's arguments (<c>tool_call</c>).</summary>
+    public static string PartText(IEnumerable<JsonElement> frames, string part)
+        => string.Concat(frames.Where(f => Type(f) == "chat.delta" && Part(f) == part)
+            .Select(f => f.TryGetProperty("text", out var text) ? text.GetString() : f.GetProperty("arguments").GetString()));
+
+    /// <summary>The <c>part</c> of a delta (<c>text</c> when the frame has none).</summary>
+    public static string Part(JsonElement frame) => frame.TryGetProperty("part", out var part) ? part.GetString()! : "text";
+
+    /// <summary>The error code of a <c>chat.error</c> frame.</summary>
+    public static string ErrorCode(JsonElement frame) => frame.GetProperty("error").GetProperty("code").GetString()!;
 
     public void Dispose() => Socket.Dispose();
 }

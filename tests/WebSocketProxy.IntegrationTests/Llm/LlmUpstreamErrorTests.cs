@@ -44,13 +44,13 @@ public sealed class LlmUpstreamErrorTests
     }
 
     [Theory]
-    [InlineData(400, "bad_request")]
-    [InlineData(401, "upstream_error")]
-    [InlineData(500, "upstream_error")]
-    [InlineData(503, "upstream_error")]
-    [InlineData(529, "upstream_error")]
-    [InlineData(504, "timeout")]
-    public async Task HttpErrorBeforeStream_ChatErrorWithUpstreamStatus(int status, string code)
+    [InlineData(400, "bad_request", "The model provider rejected the request.")]
+    [InlineData(401, "upstream_error", "The model provider failed to answer.")]
+    [InlineData(500, "upstream_error", "The model provider failed to answer.")]
+    [InlineData(503, "upstream_error", "The model provider failed to answer.")]
+    [InlineData(529, "upstream_error", "The model provider failed to answer.")]
+    [InlineData(504, "timeout", "The model provider did not answer in time.")]
+    public async Task HttpErrorBeforeStream_ChatErrorWithUpstreamStatus(int status, string code, string message)
     {
         var ct = Ws.Timeout();
         var body = Encoding.UTF8.GetBytes("""{"type":"error","error":{"type":"some_error","message":"upstream says no"}}""");
@@ -64,7 +64,7 @@ public sealed class LlmUpstreamErrorTests
         Type(error).Should().Be("chat.error");
         error.GetProperty("error").GetProperty("code").GetString().Should().Be(code);
         error.GetProperty("error").GetProperty("upstreamStatus").GetInt32().Should().Be(status);
-        error.GetProperty("error").GetProperty("message").GetString().Should().Be("upstream says no");
+        error.GetProperty("error").GetProperty("message").GetString().Should().Be(message, "the provider's own text goes to the log only");
     }
 
     [Theory]
@@ -109,13 +109,18 @@ public sealed class LlmUpstreamErrorTests
     {
         var ct = Ws.Timeout();
         await using var upstream = await LoopbackUpstream.StartAsync(context => Task.Delay(Timeout.Infinite, context.RequestAborted));
-        await using var gateway = await StartGatewayAsync(o => o.Providers["slow"] = new LlmProviderConfig { BaseUrl = upstream.BaseUrl + "/v1", Timeout = TimeSpan.FromMilliseconds(300) });
+        await using var gateway = await StartGatewayAsync(o => o.Providers["slow"] = new LlmProviderConfig { BaseUrl = upstream.BaseUrl + "/v1", Timeout = TimeSpan.FromSeconds(1) });
         using var client = await ConnectAsync(gateway, ct);
 
         await client.SendAsync(Request("r1"), ct);
         var error = (await client.ReceiveUntilTerminalAsync(ct)).Single();
 
         error.GetProperty("error").GetProperty("code").GetString().Should().Be("timeout");
-        await upstream.Aborted.WaitAsync(ct);
+
+        // Under load the timeout can pass before the request reached the provider; whenever it did, it was aborted.
+        if (!upstream.Requests.IsEmpty)
+        {
+            await upstream.Aborted.WaitAsync(ct);
+        }
     }
 }

@@ -29,8 +29,15 @@ public sealed class LlmOptionsBindingTests
             ["WebSocketProxy:Llm:Cache:Enabled"] = "false",
             ["WebSocketProxy:Llm:Prices:gpt-4o-mini:InputPerMillion"] = "0.15",
             ["WebSocketProxy:Llm:MaxConcurrentRequests"] = "4",
+            ["WebSocketProxy:Llm:MaxModelsPerRequest"] = "2",
+            ["WebSocketProxy:Llm:SendTimeout"] = "00:00:05",
+            ["WebSocketProxy:Llm:Budgets:CostPerDay"] = "2.5",
+            ["WebSocketProxy:Llm:ApiKeys:team-a:Sha256"] = new string('a', 64),
+            ["WebSocketProxy:Llm:ApiKeys:team-a:AllowedModels:0"] = "gpt-4o-mini",
+            ["WebSocketProxy:Llm:ApiKeys:team-a:Budgets:TokensPerDay"] = "5000",
         }).Build();
-        using var services = new ServiceCollection().AddWebSocketProxy(configuration.GetSection("WebSocketProxy")).Services.BuildServiceProvider();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration)
+            .AddWebSocketProxy(configuration.GetSection("WebSocketProxy")).AddLlm().Services.BuildServiceProvider();
 
         var llm = services.GetRequiredService<IOptions<LlmOptions>>().Value;
 
@@ -46,5 +53,18 @@ public sealed class LlmOptionsBindingTests
         llm.Cache.Enabled.Should().BeFalse();
         llm.Prices["gpt-4o-mini"].InputPerMillion.Should().Be(0.15m);
         llm.MaxConcurrentRequests.Should().Be(4);
+        llm.MaxModelsPerRequest.Should().Be(2);
+        llm.SendTimeout.Should().Be(TimeSpan.FromSeconds(5));
+        llm.Budgets.CostPerDay.Should().Be(2.5m);
+        llm.ApiKeys["TEAM-A"].Should().BeEquivalentTo(new LlmApiKeyConfig { Sha256 = new string('a', 64), AllowedModels = ["gpt-4o-mini"], Budgets = new LlmBudgetConfig { TokensPerDay = 5000 } });
+    }
+
+    [Fact]
+    public void AddWebSocketProxy_WithoutAddLlm_NoLlmServices()
+    {
+        using var services = new ServiceCollection().AddWebSocketProxy(o => { }).Services.BuildServiceProvider();
+
+        services.GetService<LlmEndpointHandler>().Should().BeNull("LLM mode is opt-in");
+        services.GetService<LlmChatProcessor>().Should().BeNull();
     }
 }

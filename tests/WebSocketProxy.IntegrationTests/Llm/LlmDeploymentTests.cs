@@ -1,0 +1,85 @@
+using FluentAssertions;
+using Microsoft.AspNetCore.Http;
+using WebSocketProxy.Testing;
+using WebSocketProxy.Llm;
+using static WebSocketProxy.IntegrationTests.Llm.LlmTestClient;
+
+namespace WebSocketProxy.IntegrationTests.Llm;
+
+/// <summary>Retries that respect providers: cooldown after 429 honouring Retry-After, spreading over deployments.</summary>
+public sealed class LlmDeploymentTests
+{
+    [Fact]
+    public async Task RateLimitedDeployment_CooledDownForRetryAfter_OtherDeploymentServes()
+    {
+        var ct = Ws.Timeout();
+        await using var limited = await LoopbackUpstream.StartAsync(RateLimited("30"));
+        await using var healthy = await LoopbackUpstream.StartAsync(LoopbackUpstream.ReplayFixture("openai-chat-stream.sse"));
+        await using var gateway = await StartGatewayAsync(o => o.Providers["openai"] = new LlmProviderConfig
+        {
+            Deployments = [new LlmDeploymentConfig { BaseUrl = limited.BaseUrl + "/v1", ApiKey = "sk-a" }, new LlmDeploymentConfig { BaseUrl = healthy.BaseUrl + "/v1", ApiKey = "sk-b" }],
+        });
+        using var client = await ConnectAsync(gateway, ct);
+
+        for (var i = 0; i < 4; i++)
+        {
+            await client.SendAsync(Request("r" + i), ct);
+            Type((await client.ReceiveUntilTerminalAsync(ct))[^1]).Should().Be("chat.completed");
+        }
+
+        limited.Requests.Should().HaveCountLessThanOrEqualTo(1, "after its 429 the deployment rests for the 30 s it asked for");
+        healthy.Requests.Should().HaveCount(4);
+        healthy.Requests.Select(r => r.Headers["Authorization"]).Should().OnlyContain(h => h == "Bearer sk-b", "each deployment has its own key");
+    }
+
+    [Fact]
+    public async Task OnlyDeploymentCoolingDown_RefusedWithRemainingWait_NoProviderCall()
+    {
+        var ct = Ws.Timeout();
+        await using var limited = await LoopbackUpstream.StartAsync(RateLimited("30"));
+        await using var gateway = await StartGatewayAsync(o => AddProvider(o, "openai", limited.BaseUrl + "/v1"));
+        using var client = await ConnectAsync(gateway, ct);
+
+        await client.SendAsync(Request("r1"), ct);
+        var first = (await client.ReceiveUntilTerminalAsync(ct)).Single();
+        await client.SendAsync(Request("r2"), ct);
+        var second = (await client.ReceiveUntilTerminalAsync(ct)).Single();
+
+        ErrorCode(first).Should().Be("rate_limited");
+        first.GetProperty("error").GetProperty("retryAfterMs").GetInt64().Should().Be(30_000);
+        ErrorCode(second).Should().Be("rate_limited");
+        second.GetProperty("error").GetProperty("retryAfterMs").GetInt64().Should().BeInRange(1, 30_000);
+        limited.Requests.Should().ContainSingle("the cooling deployment is not called again before its Retry-After");
+    }
+
+    [Fact]
+    public async Task TwoHealthyDeployments_LoadSpread()
+    {
+        var ct = Ws.Timeout(30);
+        await using var a = await LoopbackUpstream.StartAsync(LoopbackUpstream.ReplayFixture("openai-chat-stream.sse", chunkSizes: [256]));
+        await using var b = await LoopbackUpstream.StartAsync(LoopbackUpstream.ReplayFixture("openai-chat-stream.sse", chunkSizes: [256]));
+        await using var gateway = await StartGatewayAsync(o => o.Providers["openai"] = new LlmProviderConfig
+        {
+            Deployments = [new LlmDeploymentConfig { BaseUrl = a.BaseUrl + "/v1" }, new LlmDeploymentConfig { BaseUrl = b.BaseUrl + "/v1" }],
+        });
+        using var client = await ConnectAsync(gateway, ct);
+
+        for (var i = 0; i < 20; i++)
+        {
+            await client.SendAsync(Request("r" + i), ct);
+            await client.ReceiveUntilTerminalAsync(ct);
+        }
+
+        a.Requests.Should().NotBeEmpty();
+        b.Requests.Should().NotBeEmpty();
+        (a.Requests.Count + b.Requests.Count).Should().Be(20);
+    }
+
+    private static Func<HttpContext, Task> RateLimited(string retryAfter) => async context =>
+    {
+        context.Response.StatusCode = 429;
+        context.Response.Headers.RetryAfter = retryAfter;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync("""{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}""", context.RequestAborted);
+    };
+}
