@@ -48,7 +48,10 @@ public sealed class AdminApiTests
         await alice.SendAsync(new byte[1000], WebSocketMessageType.Binary, true, ct);
         await alice.ReceiveMessageAsync(ct);
 
-        var sessions = await http.GetJsonAsync("/_proxy/sessions", ct);
+        var sessions = default(JsonElement);
+        await AdminGateway.WaitUntilAsync(
+            async () => (sessions = await http.WaitForSessionsAsync(1, ct))[0].GetProperty("backendToClient").GetProperty("messages").GetInt64() == 2,
+            ct); // a message is counted once its send completed, which may be just after the peer got it
 
         var session = sessions.EnumerateArray().Should().ContainSingle().Subject;
         session.GetProperty("route").GetString().Should().Be("r");
@@ -82,7 +85,7 @@ public sealed class AdminApiTests
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
         await client.SendTextAsync("ping", ct);
         await client.ReceiveMessageAsync(ct);
-        var id = (await http.GetJsonAsync("/_proxy/sessions", ct))[0].GetProperty("id").GetString()!;
+        var id = (await http.WaitForSessionsAsync(1, ct))[0].GetProperty("id").GetString()!;
         var clientClose = client.ReceiveCloseAsync(ct);
 
         var closing = http.PostAsJsonAsync($"/_proxy/sessions/{Uri.EscapeDataString(id)}/close", new { code = 4321, reason = "maintenance window" }, ct);
@@ -100,7 +103,7 @@ public sealed class AdminApiTests
         ended.GetProperty("closeInitiator").GetString().Should().Be("proxy");
         ended.GetProperty("clientCloseStatus").GetInt32().Should().Be(4321);
         ended.GetProperty("backendCloseStatus").GetInt32().Should().Be(4321, "the backend echoed the proxy's close");
-        await AdminGateway.WaitUntilAsync(async () => (await http.GetJsonAsync("/_proxy/sessions", ct)).GetArrayLength() == 0, ct);
+        await http.WaitForSessionsAsync(0, ct);
     }
 
     [Theory]
@@ -115,7 +118,7 @@ public sealed class AdminApiTests
         await using var gateway = await AdminGateway.StartAsync(null, backend.WsUri());
         using var http = AdminGateway.Client(gateway);
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
-        var id = (await http.GetJsonAsync("/_proxy/sessions", ct))[0].GetProperty("id").GetString()!;
+        var id = (await http.WaitForSessionsAsync(1, ct))[0].GetProperty("id").GetString()!;
 
         using var response = await http.PostAsJsonAsync($"/_proxy/sessions/{Uri.EscapeDataString(id)}/close", new { code }, ct);
         using var tooLong = await http.PostAsJsonAsync($"/_proxy/sessions/{Uri.EscapeDataString(id)}/close", new { code = 4000, reason = new string('x', 124) }, ct);
@@ -136,7 +139,7 @@ public sealed class AdminApiTests
         using var alice1 = await Ws.ConnectAsync(gateway.Ws("/ws/a"), ct, o => o.ConnectWithKey(AdminGateway.AliceKey));
         using var alice2 = await Ws.ConnectAsync(gateway.Ws("/ws/b"), ct, o => o.ConnectWithKey(AdminGateway.AliceKey));
         using var bob = await Ws.ConnectAsync(gateway.Ws("/ws/c"), ct, o => o.ConnectWithKey(AdminGateway.BobKey));
-        await AdminGateway.WaitUntilAsync(async () => (await http.GetJsonAsync("/_proxy/sessions", ct)).GetArrayLength() == 3, ct);
+        await http.WaitForSessionsAsync(3, ct);
 
         using var response = await http.PostAsJsonAsync("/_proxy/users/alice/close", new { code = 4403, reason = "account suspended" }, ct);
 
@@ -164,7 +167,7 @@ public sealed class AdminApiTests
         await using var gateway = await AdminGateway.StartAsync(c => c with { DrainGracePeriod = TimeSpan.FromMilliseconds(300) }, first.WsUri(), second.WsUri());
         using var http = AdminGateway.Client(gateway);
         using var live = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
-        var drained = (await http.GetJsonAsync("/_proxy/sessions", ct))[0].GetProperty("backend").GetString()!;
+        var drained = (await http.WaitForSessionsAsync(1, ct))[0].GetProperty("backend").GetString()!;
         var other = drained == "b1" ? second : first;
         var handshakesBefore = other.Handshakes.Count;
 
@@ -205,6 +208,7 @@ public sealed class AdminApiTests
         using var http = AdminGateway.Client(gateway);
         using var one = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
         using var two = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
+        await http.WaitForSessionsAsync(2, ct);
 
         var cluster = (await http.GetJsonAsync("/_proxy/clusters", ct)).EnumerateArray().Single();
 

@@ -74,6 +74,14 @@ internal static class AdminGateway
         return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
     }
 
+    /// <summary>Waits until the admin API lists <paramref name="count"/> live sessions (a session is registered just after its 101) and returns them.</summary>
+    public static async Task<JsonElement> WaitForSessionsAsync(this HttpClient http, int count, CancellationToken cancellationToken, string query = "")
+    {
+        var sessions = default(JsonElement);
+        await WaitUntilAsync(async () => (sessions = await http.GetJsonAsync("/_proxy/sessions" + query, cancellationToken)).GetArrayLength() == count, cancellationToken);
+        return sessions;
+    }
+
     /// <summary>Waits until <paramref name="condition"/> holds, polling; bounded by the token.</summary>
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
     {

@@ -42,7 +42,8 @@ public sealed class MetricsTests
         attempt.Tags["backend"].Should().Be("b1");
         attempt.Tags["outcome"].Should().Be("success");
         attempt.Value.Should().BePositive();
-        await messages.WaitForMeasurementsAsync(4, TimeSpan.FromSeconds(10));
+        await messages.WaitForMeasurementsAsync(4, TimeSpan.FromSeconds(10)); // recorded once a send completed, maybe after the peer got it
+        await sizes.WaitForMeasurementsAsync(4, TimeSpan.FromSeconds(10));
         messages.GetMeasurementSnapshot().Select(m => ($"{m.Tags["direction"]}", $"{m.Tags["message_type"]}")).Should().BeEquivalentTo(
             [("client_to_backend", "text"), ("backend_to_client", "text"), ("client_to_backend", "binary"), ("backend_to_client", "binary")]);
         sizes.GetMeasurementSnapshot().Select(m => m.Value).Should().BeEquivalentTo([5L, 5L, 300L, 300L]);

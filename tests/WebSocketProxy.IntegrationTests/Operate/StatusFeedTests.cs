@@ -29,8 +29,10 @@ public sealed class StatusFeedTests
             await live.ReceiveMessageAsync(ct);
         }
 
+        // A message is counted once its send completed, which may be just after the peer got it: wait for all six.
         var report = await NextAsync(feed, r => r.GetProperty("endedSessions").GetInt64() == 1
-            && r.GetProperty("sessions").EnumerateArray().Any(s => s.GetProperty("clientToBackend").GetProperty("messages").GetInt64() == 3), ct);
+            && r.GetProperty("sessions").EnumerateArray().Any(s => s.GetProperty("clientToBackend").GetProperty("messages").GetInt64() == 3
+                && s.GetProperty("backendToClient").GetProperty("messages").GetInt64() == 3), ct);
 
         report.GetProperty("activeSessions").GetInt32().Should().Be(1);
         report.GetProperty("draining").GetBoolean().Should().BeFalse();

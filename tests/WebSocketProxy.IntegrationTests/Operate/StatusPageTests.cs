@@ -96,10 +96,19 @@ public sealed class StatusPageTests
     {
         using var http = new HttpClient();
         http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        var sessions = await http.GetFromJsonAsync<JsonElement>(new Uri(sample.BaseUri, "/_proxy/sessions"), ct);
-        return sessions.EnumerateArray()
-            .Single(s => s.GetProperty("clientToBackend").GetProperty("messages").GetInt64() == 3)
-            .GetProperty("id").GetString()!;
+        string? id = null;
+        await AdminGateway.WaitUntilAsync(
+            async () =>
+            {
+                var sessions = await http.GetFromJsonAsync<JsonElement>(new Uri(sample.BaseUri, "/_proxy/sessions"), ct);
+                id = sessions.EnumerateArray()
+                    .Where(s => s.GetProperty("clientToBackend").GetProperty("messages").GetInt64() == 3)
+                    .Select(s => s.GetProperty("id").GetString())
+                    .SingleOrDefault();
+                return id is not null;
+            },
+            ct);
+        return id!;
     }
 
     private static async Task SendEveryAsync(System.Net.WebSockets.ClientWebSocket client, TimeSpan period, CancellationToken cancellationToken)
