@@ -72,4 +72,11 @@ internal static class EventIds
     public const int LlmRealtimeUpstreamRefused = 570;
     public const int LlmRealtimeBudgetExhausted = 571;
     public const int LlmRealtimeEnded = 572;
+
+    // 600–699: Operations: admin API, status feed
+    public const int AdminSessionClosed = 600;
+    public const int AdminUserSessionsClosed = 601;
+    public const int AdminBackendDraining = 602;
+    public const int AdminBackendResumed = 603;
+    public const int StatusFeedEnded = 610;
 }

@@ -48,6 +48,7 @@ internal sealed partial class ProxySession
     /// <summary>Delivers the end of one pump to both legs.</summary>
     private async Task FinishAsync(SessionLeg source, SessionLeg destination, MessageDirection direction, PumpOutcome outcome)
     {
+        NoteInitiator(source, destination, outcome);
         var fromClient = direction == MessageDirection.ClientToBackend;
         switch (outcome.Kind)
         {
@@ -111,6 +112,10 @@ internal sealed partial class ProxySession
                     fromClient ? "Backend went away" : "Client went away",
                     _closeTimeout,
                     _timeProvider);
+
+                // Read the source until its answer: disposing a socket with unread data resets the connection, and a
+                // reset can destroy the close frame before the peer reads it (a backend flooding a stalled client).
+                await DrainUntilCloseAsync(source.Socket);
                 break;
 
             case PumpOutcomeKind.Violation:

@@ -18,6 +18,7 @@ namespace WebSocketProxy.Llm;
 /// </remarks>
 internal sealed partial class LlmSession : ISessionControl
 {
+    private readonly SessionSnapshot _snapshot;
     private static readonly byte[] CloseSentinel = [];
 
     private readonly WebSocket _socket;
@@ -36,6 +37,15 @@ internal sealed partial class LlmSession : ISessionControl
     public LlmSession(ProxyConnectionContext connection, WebSocket socket, LlmChatProcessor processor, LlmSessionSettings settings, ILogger logger, TimeProvider time)
     {
         Connection = connection;
+        _snapshot = new SessionSnapshot
+        {
+            ConnectionId = connection.ConnectionId,
+            RouteId = connection.RouteId,
+            ClusterId = connection.ClusterId,
+            User = connection.HttpContext.User.Identity?.IsAuthenticated == true ? connection.HttpContext.User.Identity.Name : null,
+            RemoteAddress = connection.HttpContext.Connection.RemoteIpAddress?.ToString(),
+            StartedAt = time.GetUtcNow(),
+        };
         _socket = socket;
         _processor = processor;
         _settings = settings;
@@ -45,6 +55,10 @@ internal sealed partial class LlmSession : ISessionControl
     }
 
     public ProxyConnectionContext Connection { get; }
+
+    /// <inheritdoc />
+    /// <remarks>LLM sessions report who they are and when they started; their traffic is in the LLM usage records, not here.</remarks>
+    public SessionSnapshot GetSnapshot() => _snapshot;
 
     public CancellationToken Ended => _ended.Token;
 

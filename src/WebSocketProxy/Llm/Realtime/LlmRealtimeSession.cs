@@ -14,6 +14,7 @@ namespace WebSocketProxy.Llm;
 /// </summary>
 internal sealed partial class LlmRealtimeSession : ISessionControl
 {
+    private readonly SessionSnapshot _snapshot;
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     private readonly WebSocket _client;
@@ -30,6 +31,15 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     public LlmRealtimeSession(ProxyConnectionContext connection, WebSocket client, WebSocket upstream, Settings settings, LlmBudgetLedger ledger, LlmUsageRecorder usage, TimeProvider time, ILogger logger)
     {
         Connection = connection;
+        _snapshot = new SessionSnapshot
+        {
+            ConnectionId = connection.ConnectionId,
+            RouteId = connection.RouteId,
+            ClusterId = connection.ClusterId,
+            User = connection.HttpContext.User.Identity?.IsAuthenticated == true ? connection.HttpContext.User.Identity.Name : null,
+            RemoteAddress = connection.HttpContext.Connection.RemoteIpAddress?.ToString(),
+            StartedAt = time.GetUtcNow(),
+        };
         _client = client;
         _upstream = upstream;
         _settings = settings;
@@ -41,6 +51,10 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     }
 
     public ProxyConnectionContext Connection { get; }
+
+    /// <inheritdoc />
+    /// <remarks>LLM sessions report who they are and when they started; their traffic is in the LLM usage records, not here.</remarks>
+    public SessionSnapshot GetSnapshot() => _snapshot;
 
     public CancellationToken Ended => _ended.Token;
 
