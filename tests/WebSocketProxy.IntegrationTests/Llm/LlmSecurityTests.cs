@@ -163,7 +163,7 @@ public sealed class LlmSecurityTests
 
         await client.SendAsync(Request("r1", model: longName), ct);
         await client.ReceiveUntilTerminalAsync(ct);
-        await WaitUntilAsync(() => requests.GetMeasurementSnapshot().Count > 0, ct);
+        await WaitUntilAsync(() => requests.GetMeasurementSnapshot().Count > 0 && logs.Entries.Any(e => e.Event == "LlmRequest"), ct); // the sink records the metric, then logs
 
         requests.GetMeasurementSnapshot().Single().Tags["model"].Should().Be("other");
         logs.Entries.Where(e => e.Event == "LlmRequest").Should().ContainSingle().Which.Message.Should().NotContain(longName).And.Contain("other");
