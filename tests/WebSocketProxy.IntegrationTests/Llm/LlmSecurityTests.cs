@@ -52,6 +52,7 @@ public sealed class LlmSecurityTests
         (await keyed.UntilTerminalAsync(ct)).GetProperty("type").GetString().Should().Be("chat.completed", "a validated key has its own budget");
 
         upstream.Requests.Should().HaveCount(2);
+        await WaitUntilAsync(() => sink.Records.Any(r => r.User == "key:team-a") && sink.Records.Any(r => r.User.StartsWith("ip:", StringComparison.Ordinal)), ct); // recorded just after the terminal frame
         sink.Records.Select(r => r.User).Should().Contain("key:team-a").And.Contain(u => u.StartsWith("ip:", StringComparison.Ordinal));
         gateway.Services.GetRequiredService<LlmApiKeyStore>().Revoke("team-a");
         await keyed.Socket.SendTextAsync(Request("k2"), ct);

@@ -21,7 +21,7 @@ internal static class LlmTokenEstimator
     /// <summary>An upper bound for one image: OpenAI's high-detail 2048×768 image is 1105 tokens, Anthropic's largest about 1600.</summary>
     public const int PerImage = 1600;
 
-    private static readonly ConcurrentDictionary<string, Lazy<Tokenizer>> Encodings = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<Tokenizer?>> Encodings = new(StringComparer.Ordinal);
 
     /// <summary>Counts the input of a request: every message's text, tool calls and results, images, and the tools' declarations.</summary>
     public static int EstimateInput(string model, IReadOnlyList<LlmMessage> messages, IReadOnlyList<LlmTool>? tools)
@@ -73,7 +73,23 @@ internal static class LlmTokenEstimator
     public static Tokenizer? TokenizerFor(string model)
     {
         var encoding = EncodingOf(model);
-        return encoding is null ? null : Encodings.GetOrAdd(encoding, static name => new Lazy<Tokenizer>(() => TiktokenTokenizer.CreateForEncoding(name))).Value;
+        return encoding is null ? null : Encodings.GetOrAdd(encoding, static name => new Lazy<Tokenizer?>(() => Load(name))).Value;
+    }
+
+    /// <summary>
+    /// Loads, in the background, the tokenizers of the configured models (loading o200k_base takes about a second), so
+    /// the first request does not wait for it.
+    /// </summary>
+    public static void WarmUp(IEnumerable<string> models)
+    {
+        var encodings = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var model in models)
+        {
+            if (EncodingOf(model) is { } encoding && encodings.Add(encoding) && !Encodings.ContainsKey(encoding))
+            {
+                _ = Task.Run(() => TokenizerFor(model));
+            }
+        }
     }
 
     /// <summary>The tiktoken encoding of an OpenAI model id (provider prefixes such as <c>openai/</c> are ignored).</summary>
@@ -101,6 +117,19 @@ internal static class LlmTokenEstimator
     /// <summary>Whether the model is an OpenAI o-series reasoning model (<c>o1</c>, <c>o3-mini</c>, <c>o4-mini</c>…).</summary>
     public static bool IsOSeries(string name)
         => name.Length >= 2 && name[0] == 'o' && char.IsAsciiDigit(name[1]);
+
+    /// <summary>Loads a tiktoken encoding from its data package; without it (a trimmed deployment) the UTF-8 bound is used.</summary>
+    private static Tokenizer? Load(string encoding)
+    {
+        try
+        {
+            return TiktokenTokenizer.CreateForEncoding(encoding);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or NotSupportedException or TypeLoadException or FileNotFoundException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Fills the figures the provider did not report; a reported figure is never replaced.</summary>
     public static LlmUsage Complete(LlmUsage reported, int estimatedInput, int estimatedOutput, bool forceEstimated)

@@ -41,6 +41,33 @@ internal sealed partial class LlmOptionsSource : IDisposable
             }
 
             _routes.Add(route);
+            LlmTokenEstimator.WarmUp(ConfiguredModels(_current, route.Build(_current)));
+        }
+    }
+
+    private static IEnumerable<string> ConfiguredModels(LlmOptions options, LlmRouteConfig route)
+    {
+        foreach (var provider in options.Providers.Values)
+        {
+            foreach (var model in provider.Models)
+            {
+                yield return model;
+            }
+        }
+
+        foreach (var model in route.AllowedModels)
+        {
+            yield return model;
+        }
+
+        if (route.DefaultModel is { } defaultModel)
+        {
+            yield return defaultModel;
+        }
+
+        foreach (var model in options.Prices.Keys)
+        {
+            yield return model;
         }
     }
 
