@@ -123,7 +123,7 @@ internal sealed class NginxProcess : IAsyncDisposable
     /// <summary>The configuration: one process, no logs, HTTP/1.1 upstream with the Upgrade/Connection headers passed on, long idle timeouts.</summary>
     internal static string Config(string folder, int port, int backendPort, int maxConnections)
     {
-        var connections = Math.Max(4096, maxConnections * 2 + 256);
+        var connections = Math.Max(4096, maxConnections * 4 + 1024);
         return string.Create(CultureInfo.InvariantCulture, $$"""
             daemon off;
             master_process off;
