@@ -87,14 +87,14 @@ public sealed class BackendWriteGatheringTests
             ValueTask send;
             try
             {
-                send = client.SendAsync(new byte[] { (byte)i, 1, 2, 3 }, WebSocketMessageType.Binary, endOfMessage: true, ct);
+                send = client.SendAsync(new ReadOnlyMemory<byte>([(byte)i, 1, 2, 3]), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None); // as the pump sends: a cancelable send never completes at once
             }
             finally
             {
                 BackendWriteGathering.EndRequest().Should().BeSameAs(gathering);
             }
 
-            send.IsCompletedSuccessfully.Should().BeTrue("the frame was gathered, not written");
+            send.IsCompletedSuccessfully.Should().BeTrue("frame {0} was gathered, not written", i);
             await send;
         }
 
@@ -149,6 +149,8 @@ public sealed class BackendWriteGatheringTests
         public override void Flush()
         {
         }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask; // as a NetworkStream's: ManagedWebSocket flushes after every frame
 
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
