@@ -147,10 +147,17 @@ internal sealed class BackendWriteGathering : Stream
         if (disposing)
         {
             _inner.Dispose();
-            var pending = Interlocked.Exchange(ref _pending, null);
-            if (pending is not null)
+
+            // An abort can dispose while the pump gathers into the buffer: then the buffer is left to the GC, never returned in use.
+            if (_gate.Wait(0))
             {
-                ArrayPool<byte>.Shared.Return(pending);
+                var pending = Interlocked.Exchange(ref _pending, null);
+                _pendingLength = 0;
+                _gate.Release(); // later writes reach the disposed transport and fail
+                if (pending is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(pending);
+                }
             }
         }
 

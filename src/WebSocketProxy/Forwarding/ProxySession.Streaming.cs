@@ -67,7 +67,7 @@ internal sealed partial class ProxySession
                     {
                         try
                         {
-                            await backendGather.FlushGatheredAsync();
+                            await TrackSend(destination, backendGather.FlushGatheredAsync()); // a backend that stops reading trips the send timeout
                         }
                         catch (Exception ex) when (IsSocketFailure(ex))
                         {
