@@ -111,6 +111,10 @@ internal sealed partial class ProxySession
                     fromClient ? "Backend went away" : "Client went away",
                     _closeTimeout,
                     _timeProvider);
+
+                // Read the source until its answer: disposing a socket with unread data resets the connection, and a
+                // reset can destroy the close frame before the peer reads it (a backend flooding a stalled client).
+                await DrainUntilCloseAsync(source.Socket);
                 break;
 
             case PumpOutcomeKind.Violation:

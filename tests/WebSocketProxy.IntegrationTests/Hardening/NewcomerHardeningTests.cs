@@ -21,21 +21,21 @@ public sealed class NewcomerHardeningTests
     public async Task Item5_InteropFolderWithoutNodeModules_FixtureRestoresLockedPackage()
     {
         var ct = Ws.Timeout(240);
-        Assert.SkipUnless(InteropPackages.IsOnPath("npm"), "npm is not installed.");
+        Assert.SkipUnless(NodePackages.IsOnPath("npm"), "npm is not installed.");
         var fresh = Directory.CreateTempSubdirectory("wsp-interop-fresh-").FullName;
         try
         {
-            File.Copy(Path.Combine(InteropPackages.Directory, "package.json"), Path.Combine(fresh, "package.json"));
-            File.Copy(Path.Combine(InteropPackages.Directory, "package-lock.json"), Path.Combine(fresh, "package-lock.json"));
+            File.Copy(Path.Combine(NodePackages.Directory, "package.json"), Path.Combine(fresh, "package.json"));
+            File.Copy(Path.Combine(NodePackages.Directory, "package-lock.json"), Path.Combine(fresh, "package-lock.json"));
 
-            var install = await InteropPackages.EnsureInstalledAsync(fresh, "ws", TimeSpan.FromMinutes(3), ct);
+            var install = await NodePackages.EnsureInstalledAsync(fresh, "ws", TimeSpan.FromMinutes(3), ct);
 
             install.Installed.Should().BeTrue(install.Detail);
             using var lockFile = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(fresh, "package-lock.json"), ct));
             using var installed = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(fresh, "node_modules", "ws", "package.json"), ct));
             installed.RootElement.GetProperty("version").GetString()
                 .Should().Be(lockFile.RootElement.GetProperty("packages").GetProperty("node_modules/ws").GetProperty("version").GetString(), "npm ci installs the locked version");
-            (await InteropPackages.EnsureInstalledAsync(fresh, "ws", TimeSpan.FromMinutes(3), ct)).Detail.Should().Be("already installed", "a restored folder is not restored again");
+            (await NodePackages.EnsureInstalledAsync(fresh, "ws", TimeSpan.FromMinutes(3), ct)).Detail.Should().Be("already installed", "a restored folder is not restored again");
         }
         finally
         {

@@ -13,9 +13,9 @@ public sealed class NodeWsClientTests
     public async Task NodeWs_TextBinaryLargeCompressedPingAndClose_AllWork()
     {
         var ct = Ws.Timeout(240);
-        Assert.SkipUnless(InteropPackages.IsOnPath("node") && InteropPackages.IsOnPath("npm"), "Node.js and npm are not installed: the Node interop test needs them.");
-        var interop = InteropPackages.Directory;
-        var install = await InteropPackages.EnsureInstalledAsync(interop, "ws", TimeSpan.FromMinutes(3), ct); // a fresh clone has no node_modules
+        Assert.SkipUnless(NodePackages.IsOnPath("node") && NodePackages.IsOnPath("npm"), "Node.js and npm are not installed: the Node interop test needs them.");
+        var interop = NodePackages.Directory;
+        var install = await NodePackages.EnsureInstalledAsync(interop, "ws", TimeSpan.FromMinutes(3), ct); // a fresh clone has no node_modules
         install.Installed.Should().BeTrue(install.Detail);
         await using var backend = await TestBackend.StartEchoAsync();
         await using var gateway = await TestGateway.StartAsync(backend.WsUri(), route: r => r with { AllowCompression = true });

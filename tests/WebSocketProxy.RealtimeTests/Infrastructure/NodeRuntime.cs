@@ -10,6 +10,7 @@ internal static class NodeRuntime
     public static ProcessStartInfo StartInfo(string script, params string[] arguments)
     {
         var directory = RepositoryPaths.RealtimeNode;
+        WebSocketProxy.Testing.NodePackages.EnsureInstalled(directory, "graphql-ws"); // a fresh clone: npm ci on first use
         foreach (var package in RequiredPackages)
         {
             if (!Directory.Exists(Path.Combine(directory, "node_modules", package)))

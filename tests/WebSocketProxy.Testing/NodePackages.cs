@@ -1,24 +1,30 @@
-using WebSocketProxy.Testing;
 using System.Diagnostics;
 using System.Text;
 
-namespace WebSocketProxy.IntegrationTests.Infrastructure;
+namespace WebSocketProxy.Testing;
 
-/// <summary>What <see cref="InteropPackages.EnsureInstalledAsync"/> did.</summary>
+/// <summary>What <see cref="NodePackages.EnsureInstalledAsync"/> did.</summary>
 /// <param name="Installed">Whether the package is present now.</param>
 /// <param name="Detail">What was run and what it printed, for a failure message.</param>
 public sealed record InteropInstall(bool Installed, string Detail);
 
 /// <summary>
-/// The Node packages the interop tests drive (tests/interop), restored on demand: a fresh clone has no
-/// <c>node_modules</c>, and the README's <c>dotnet test</c> command must pass without a manual <c>npm install</c>.
+/// The Node packages tests drive (tests/interop, tests/realtime-node, tests/deploy-tools), restored on demand: a fresh
+/// clone has no <c>node_modules</c>, and the README's <c>dotnet test</c> command must pass without a manual <c>npm install</c>.
 /// </summary>
-public static class InteropPackages
+public static class NodePackages
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
     /// <summary>Gets tests/interop of this repository.</summary>
     public static string Directory => Path.Combine(RepositoryPaths.Root, "tests", "interop");
+
+    /// <summary>Restores <paramref name="directory"/>'s packages when <paramref name="package"/> is missing, for test fixtures that cannot await (at most three minutes).</summary>
+    /// <param name="directory">The folder with package.json and package-lock.json.</param>
+    /// <param name="package">A package whose presence means the folder is restored.</param>
+    /// <returns>What was done.</returns>
+    public static InteropInstall EnsureInstalled(string directory, string package)
+        => Task.Run(() => EnsureInstalledAsync(directory, package, TimeSpan.FromMinutes(3), CancellationToken.None)).GetAwaiter().GetResult();
 
     /// <summary>Whether an executable is on the PATH (Node and npm are optional on a developer machine).</summary>
     public static bool IsOnPath(string executable)
