@@ -111,6 +111,46 @@ public sealed class BackendWriteGatheringTests
         }
     }
 
+    [Fact]
+    public async Task GatheredSends_AllocateNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var toServer = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
+        var toClient = new Pipe();
+        var gathering = new BackendWriteGathering(new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream()));
+        using var client = WebSocket.CreateFromStream(gathering, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        var payload = new ReadOnlyMemory<byte>(new byte[64]);
+
+        void SendBurst(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                BackendWriteGathering.BeginRequest();
+                try
+                {
+                    client.SendAsync(payload, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None).GetAwaiter().GetResult();
+                }
+                finally
+                {
+                    BackendWriteGathering.EndRequest();
+                }
+            }
+        }
+
+        SendBurst(10); // warm-up: the first gathered write rents the buffer
+        await gathering.FlushGatheredAsync();
+        SendBurst(1);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        SendBurst(100);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        await gathering.FlushGatheredAsync();
+
+        allocated.Should().Be(0);
+        toServer.Writer.Complete();
+        var read = await toServer.Reader.ReadAtLeastAsync(int.MaxValue, ct);
+        read.Buffer.Length.Should().Be(111 * (2 + 4 + 64)); // header, mask key, payload
+    }
+
     private sealed class RecordingStream : MemoryStream
     {
         public int Writes { get; private set; }
