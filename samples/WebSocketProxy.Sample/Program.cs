@@ -1,5 +1,10 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Sample;
 using WebSocketProxy.Security;
 
@@ -30,7 +35,21 @@ if (new Uri(echoUrl).Port == 0)
 var fakeLlm = await FakeLlmProvider.StartAndConfigureAsync(builder.Configuration);
 
 var proxy = builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));
-builder.Services.AddHealthChecks().AddWebSocketProxyBackendAvailability(tags: ["ready"]); // ready = every cluster has a healthy backend
+
+// Observability: the proxy's meter and activity source (plus ASP.NET Core's), Prometheus at /metrics, and OTLP export
+// when OTEL_EXPORTER_OTLP_ENDPOINT is set (endpoint, protocol, headers, OTEL_SERVICE_NAME… from the standard variables).
+var telemetry = builder.Services.AddOpenTelemetry()
+    .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "websocketproxy-sample"))
+    .WithMetrics(metrics => metrics
+        .AddMeter(WebSocketProxyDiagnostics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+        .AddPrometheusExporter())
+    .WithTracing(tracing => tracing.AddSource(WebSocketProxyDiagnostics.ActivitySourceName, "Microsoft.AspNetCore"));
+if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+{
+    telemetry.UseOtlpExporter();
+}
+
+builder.Services.AddOpenApi(); // documents the admin API at /openapi/v1.json
 
 // Security (the "secure" route): JWT bearer from your identity provider (Sample:Jwt:Authority, Sample:Jwt:Audience)
 // or an API key (Sample:ApiKeys:<key> = <user id>, e.g. from user-secrets). Browsers may pass either as ?access_token=.
@@ -54,10 +73,18 @@ proxy.AddApiKeyAuthentication(options =>
         options.Keys[entry.Key] = entry.Value ?? entry.Key;
     }
 });
-builder.Services.AddAuthorization(options => options.DefaultPolicy =
-    new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme, ApiKeyAuthenticationDefaults.AuthenticationScheme)
+// The admin API needs an admin: a JWT with the role "proxy-admin", or a user listed under Sample:Admins (e.g. an API key's user).
+var admins = builder.Configuration.GetSection("Sample:Admins").Get<string[]>() ?? [];
+builder.Services.AddAuthorization(options =>
+{
+    options.DefaultPolicy = new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme, ApiKeyAuthenticationDefaults.AuthenticationScheme)
         .RequireAuthenticatedUser()
-        .Build());
+        .Build();
+    options.AddPolicy("proxy-admin", policy => policy
+        .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme, ApiKeyAuthenticationDefaults.AuthenticationScheme)
+        .RequireAuthenticatedUser()
+        .RequireAssertion(context => context.User.IsInRole("proxy-admin") || admins.Contains(context.User.FindFirst("sub")?.Value, StringComparer.Ordinal)));
+});
 proxy.AddHandshakeRateLimiterPolicies(options => options.PerIpPermitLimit = 120);
 
 var app = builder.Build();
@@ -66,8 +93,11 @@ app.UseStaticFiles();
 app.UseRateLimiter();
 app.MapWebSocketProxy();
 app.MapLlmWebSocket("/llm", llm => llm.UseRoute("sample"));
-app.MapGet("/healthz", () => Results.Text("ok"));
-app.MapHealthChecks("/readyz");
+app.MapWebSocketProxyHealthChecks(); // /healthz (liveness) and /readyz (readiness: unready while draining or a cluster has no healthy backend)
+app.MapWebSocketProxyAdmin("/_proxy").RequireAuthorization("proxy-admin");
+app.MapWebSocketProxyStatusFeed("/status/live"); // the home page's live view: no users or client addresses in it
+app.MapPrometheusScrapingEndpoint(); // /metrics
+app.MapOpenApi();
 
 app.Lifetime.ApplicationStopped.Register(() => echo.StopAsync().GetAwaiter().GetResult());
 app.Lifetime.ApplicationStopped.Register(() => fakeLlm.StopAsync().GetAwaiter().GetResult());

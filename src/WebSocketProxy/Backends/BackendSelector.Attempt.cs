@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Polly.CircuitBreaker;
+using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
@@ -43,6 +44,7 @@ internal sealed partial class BackendSelector
         var target = BackendUri.Build(backend.Address, state.Context, connection.RouteModel);
         // In panic mode open breakers are bypassed: every backend is unhealthy and each is tried anyway.
         var breaker = state.Panic ? null : backend.HealthState().GetBreaker(options.Passive, _timeProvider);
+        using var connectActivity = ProxyActivitySource.StartBackendConnect(cluster.Id, backend.Id); // current during the handshake: its context goes to the backend
         var started = _timeProvider.GetTimestamp();
         BackendConnectResult result;
         try
@@ -57,6 +59,7 @@ internal sealed partial class BackendSelector
         catch (BrokenCircuitException)
         {
             backend.ReleaseSlot();
+            ProxyActivitySource.BackendConnectEnded(connectActivity, succeeded: false, "circuit_open", StatusCodes.Status503ServiceUnavailable);
             Log.BackendSkipped(_logger, backend.Id, cluster.Id, "circuit breaker open");
             return new AttemptOutcome(default, TryAnother: true);
         }
@@ -67,6 +70,7 @@ internal sealed partial class BackendSelector
         }
 
         _metrics.BackendConnected(cluster.Id, backend.Id, _timeProvider.GetElapsedTime(started), result.Succeeded ? "success" : result.ErrorType);
+        ProxyActivitySource.BackendConnectEnded(connectActivity, result.Succeeded, result.ErrorType, result.StatusCode);
         if (result.Succeeded)
         {
             if (state.Panic)

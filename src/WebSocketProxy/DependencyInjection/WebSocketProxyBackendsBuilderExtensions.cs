@@ -21,7 +21,7 @@ public static class WebSocketProxyBackendsBuilderExtensions
         return builder;
     }
 
-    /// <summary>Adds a health check that is healthy while every cluster has at least one backend taking new connections (for a readiness probe).</summary>
+    /// <summary>Adds a health check that is healthy while the gateway is not draining for shutdown and every cluster has at least one backend taking new connections (for a readiness probe).</summary>
     /// <param name="builder">The health checks builder.</param>
     /// <param name="name">The health check name.</param>
     /// <param name="failureStatus">The status reported when a cluster has no healthy backend; <see langword="null"/> means <see cref="HealthStatus.Unhealthy"/>.</param>

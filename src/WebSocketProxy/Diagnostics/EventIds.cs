@@ -62,4 +62,11 @@ internal static class EventIds
     public const int LlmRequest = 530;
     public const int LlmClientGone = 540;
     public const int LlmRequestFailed = 541;
+
+    // 600–699: Operations: admin API, status feed
+    public const int AdminSessionClosed = 600;
+    public const int AdminUserSessionsClosed = 601;
+    public const int AdminBackendDraining = 602;
+    public const int AdminBackendResumed = 603;
+    public const int StatusFeedEnded = 610;
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using WebSocketProxy.Configuration;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Diagnostics;
 
@@ -9,8 +10,13 @@ namespace WebSocketProxy.Diagnostics;
 /// Every instrument of the library — proxy sessions, backends, LLM mode — on the one <c>WebSocketProxy</c> meter,
 /// created once from <see cref="IMeterFactory"/>. Tag values are of bounded cardinality only.
 /// </summary>
-internal sealed class ProxyMetrics
+internal sealed partial class ProxyMetrics
 {
+    // Bucket advice (honoured by OpenTelemetry and other listeners): latencies as ASP.NET Core's request duration, sessions up to a day, sizes by powers of four.
+    private static readonly double[] LatencySeconds = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+    private static readonly double[] SessionSeconds = [0.1, 1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400];
+    private static readonly long[] MessageBytes = [16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
+
     private static readonly object ClientToBackend = "client_to_backend";
     private static readonly object BackendToClient = "backend_to_client";
     private static readonly object Text = "text";
@@ -26,23 +32,32 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _llmTokens;
     private readonly Histogram<double> _llmTimeToFirstToken;
     private readonly Counter<long> _llmRequests;
+    private readonly Counter<double> _llmCost;
+    private readonly Counter<long> _closes;
+    private readonly UpDownCounter<long> _handshakes;
     private Func<IEnumerable<Measurement<int>>>? _backendHealth;
 
     public ProxyMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(WebSocketProxyDiagnostics.MeterName);
         _activeConnections = meter.CreateUpDownCounter<long>("websocket_proxy.connections.active", "{connection}", "Number of live proxied WebSocket sessions.");
-        _connectionDuration = meter.CreateHistogram<double>("websocket_proxy.connection.duration", "s", "Duration of proxied WebSocket sessions.");
+        _connectionDuration = meter.CreateHistogram<double>("websocket_proxy.connection.duration", "s", "Duration of proxied WebSocket sessions.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = SessionSeconds });
         _rejected = meter.CreateCounter<long>("websocket_proxy.connections.rejected", "{connection}", "Handshakes refused before the upgrade.");
-        _connectDuration = meter.CreateHistogram<double>("websocket_proxy.backend.connect.duration", "s", "Time to connect to a backend and complete its upgrade.");
+        _connectDuration = meter.CreateHistogram<double>("websocket_proxy.backend.connect.duration", "s", "Time to connect to a backend and complete its upgrade.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencySeconds });
         _messages = meter.CreateCounter<long>("websocket_proxy.messages", "{message}", "Messages forwarded.");
-        _messageSize = meter.CreateHistogram<long>("websocket_proxy.message.size", "By", "Size of forwarded messages.");
+        _messageSize = meter.CreateHistogram<long>("websocket_proxy.message.size", "By", "Size of forwarded messages.", tags: null, new InstrumentAdvice<long> { HistogramBucketBoundaries = MessageBytes });
         _dropped = meter.CreateCounter<long>("websocket_proxy.messages.dropped", "{message}", "Messages dropped by a limit or transformer.");
         meter.CreateObservableGauge("websocket_proxy.backend.health", ObserveBackendHealth, "{backend}", "Backend health: 1 when the backend takes new connections (healthy, breaker closed, not draining), 0 otherwise.");
         _llmTokens = meter.CreateCounter<long>("websocket_proxy.llm.tokens", "{token}", "Tokens used by LLM requests, by token type (input, output).");
-        _llmTimeToFirstToken = meter.CreateHistogram<double>("websocket_proxy.llm.time_to_first_token", "s", "Time from a chat.request to its first delta.");
+        _llmTimeToFirstToken = meter.CreateHistogram<double>("websocket_proxy.llm.time_to_first_token", "s", "Time from a chat.request to its first delta.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencySeconds });
         _llmRequests = meter.CreateCounter<long>("websocket_proxy.llm.requests", "{request}", "Finished LLM requests, by outcome.");
+        _llmCost = meter.CreateCounter<double>("websocket_proxy.llm.cost", "{currency}", "Estimated cost of LLM requests, in the currency of the configured prices.");
+        _closes = meter.CreateCounter<long>("websocket_proxy.closes", "{close}", "Close statuses of ended sessions: one per leg (side: client or backend), with who ended the session first (initiator: client, backend or proxy).");
+        _handshakes = meter.CreateUpDownCounter<long>("websocket_proxy.handshakes.active", "{handshake}", "WebSocket upgrades being admitted and connected to a backend (handshakes in flight).");
     }
+
+    /// <summary>Gets the running totals the status feed shows (ended sessions' traffic and close statuses); kept whether or not a listener is attached.</summary>
+    public SessionStatistics Statistics { get; } = new();
 
     /// <summary>Sets where the backend health gauge reads its measurements (the backends stage owns the state).</summary>
     public void ObserveBackendHealth(Func<IEnumerable<Measurement<int>>> source) => Volatile.Write(ref _backendHealth, source);
@@ -61,7 +76,8 @@ internal sealed class ProxyMetrics
         return new SessionMetricsContext(route, cluster, counted);
     }
 
-    public void SessionEnded(SessionMetricsContext session, TimeSpan duration, WebSocketCloseStatus? closeStatus)
+    /// <summary>Counts a session out: the active count, its duration, one close per leg, and the running totals.</summary>
+    public void SessionEnded(SessionMetricsContext session, SessionSnapshot snapshot, TimeSpan duration)
     {
         var (route, cluster, counted) = session;
         if (counted)
@@ -70,16 +86,27 @@ internal sealed class ProxyMetrics
             _activeConnections.Add(-1, new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("cluster", cluster));
         }
 
+        var clientStatus = snapshot.ClientCloseStatus ?? 1006;
+        var backendStatus = snapshot.BackendCloseStatus ?? 1006;
         if (_connectionDuration.Enabled)
         {
             var tags = new TagList
             {
                 { "route", route },
                 { "cluster", cluster },
-                { "close_status", closeStatus is { } status ? (int)status : 1006 },
+                { "close_status", clientStatus },
             };
             _connectionDuration.Record(duration.TotalSeconds, tags);
         }
+
+        var initiator = snapshot.CloseInitiator ?? "proxy";
+        if (_closes.Enabled)
+        {
+            _closes.Add(1, new TagList { { "route", route }, { "side", "client" }, { "close_status", clientStatus }, { "initiator", initiator } });
+            _closes.Add(1, new TagList { { "route", route }, { "side", "backend" }, { "close_status", backendStatus }, { "initiator", initiator } });
+        }
+
+        Statistics.SessionEnded(snapshot.ClientToBackend, snapshot.BackendToClient, clientStatus, backendStatus);
     }
 
     public void Rejected(string route, int statusCode, string errorType)
@@ -122,9 +149,14 @@ internal sealed class ProxyMetrics
         }
     }
 
-    /// <summary>Records one finished LLM request (tags: provider, model, outcome; the model is a configured id).</summary>
-    public void LlmRequestFinished(string provider, string model, string outcome, long inputTokens, long outputTokens, TimeSpan? timeToFirstToken)
+    /// <summary>Records one finished LLM request (tags: provider, model, outcome; the model is a configured id) and its estimated cost, when prices are configured.</summary>
+    public void LlmRequestFinished(string provider, string model, string outcome, long inputTokens, long outputTokens, TimeSpan? timeToFirstToken, decimal? estimatedCost = null)
     {
+        if (_llmCost.Enabled && estimatedCost is { } cost && cost > 0)
+        {
+            _llmCost.Add((double)cost, new TagList { { "provider", provider }, { "model", model } });
+        }
+
         if (_llmTokens.Enabled)
         {
             _llmTokens.Add(inputTokens, new TagList { { "provider", provider }, { "model", model }, { "token_type", "input" } });

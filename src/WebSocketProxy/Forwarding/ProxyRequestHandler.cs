@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http;
@@ -64,6 +63,8 @@ internal sealed partial class ProxyRequestHandler
             return;
         }
 
+        using var handshake = _metrics.HandshakeStarted(route.Id); // ended when the session starts or the upgrade is refused
+
         if (_sessions.IsDraining)
         {
             context.Response.Headers.RetryAfter = "5";
@@ -85,9 +86,7 @@ internal sealed partial class ProxyRequestHandler
             return;
         }
 
-        using var activity = ProxyActivitySource.Instance.StartActivity("websocket_proxy.connection", ActivityKind.Server);
-        activity?.SetTag("websocket_proxy.route", route.Id);
-        activity?.SetTag("websocket_proxy.cluster", cluster.Id);
+        using var activity = ProxyActivitySource.StartConnection(context, route.Id, cluster.Id);
 
         // Admission → backend selection and connect → accept → session: each stage hands the next what it decided.
         using var admission = _gate.Admit(context, route.Features.Require<AdmissionPolicy>());
@@ -159,6 +158,7 @@ internal sealed partial class ProxyRequestHandler
         var started = _timeProvider.GetTimestamp();
         backend.OnSessionStarted();
         var sessionMetrics = _metrics.SessionStarted(route.Id, cluster.Id);
+        handshake?.Dispose();
         Log.SessionStarted(_logger, context.TraceIdentifier, route.Id, backend.Id, backendSocket.SubProtocol);
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _sessions.Add(session, completion.Task);
@@ -176,10 +176,32 @@ internal sealed partial class ProxyRequestHandler
             _sessions.Remove(session);
             backend.OnSessionEnded();
             var duration = _timeProvider.GetElapsedTime(started);
-            _metrics.SessionEnded(sessionMetrics, duration, session.ClientCloseStatus);
-            activity?.SetTag("websocket_proxy.close_status", session.ClientCloseStatus is { } status ? (int)status : 1006);
-            Log.SessionEnded(_logger, context.TraceIdentifier, route.Id, backend.Id, duration);
+            var summary = session.GetSnapshot();
+            _metrics.SessionEnded(sessionMetrics, summary, duration);
+            ProxyActivitySource.SessionEnded(activity, summary);
+            LogSessionEnded(summary, duration);
             completion.TrySetResult();
+        }
+    }
+
+    /// <summary>The one Information line per session: route, backend, duration, both legs' close statuses, who closed first, traffic each way.</summary>
+    private void LogSessionEnded(SessionSnapshot session, TimeSpan duration)
+    {
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            Log.SessionEnded(
+                _logger,
+                session.ConnectionId,
+                session.RouteId,
+                session.BackendId,
+                Math.Round(duration.TotalMilliseconds, 1),
+                session.CloseInitiator,
+                session.ClientCloseStatus,
+                session.BackendCloseStatus,
+                session.ClientToBackend.Messages,
+                session.ClientToBackend.Bytes,
+                session.BackendToClient.Messages,
+                session.BackendToClient.Bytes);
         }
     }
 
@@ -229,6 +251,7 @@ internal sealed partial class ProxyRequestHandler
     private Task RejectAsync(HttpContext context, RouteModel route, int statusCode, string errorType, string message)
     {
         _metrics.Rejected(route.Id, statusCode, errorType);
+        ProxyActivitySource.Rejected(statusCode, errorType);
         Log.Rejected(_logger, context.TraceIdentifier, route.Id, statusCode, errorType);
         var response = context.Response;
         if (response.HasStarted)
@@ -257,8 +280,8 @@ internal sealed partial class ProxyRequestHandler
         [LoggerMessage(EventId = EventIds.SessionStarted, EventName = nameof(EventIds.SessionStarted), Level = LogLevel.Debug, Message = "Session {ConnectionId} started on route {Route} with backend {Backend} (subprotocol '{SubProtocol}').")]
         public static partial void SessionStarted(ILogger logger, string connectionId, string route, string backend, string? subProtocol);
 
-        [LoggerMessage(EventId = EventIds.SessionEnded, EventName = nameof(EventIds.SessionEnded), Level = LogLevel.Debug, Message = "Session {ConnectionId} on route {Route} with backend {Backend} ended after {Duration}.")]
-        public static partial void SessionEnded(ILogger logger, string connectionId, string route, string backend, TimeSpan duration);
+        [LoggerMessage(EventId = EventIds.SessionEnded, EventName = nameof(EventIds.SessionEnded), Level = LogLevel.Information, Message = "Session {ConnectionId} on route {Route} with backend {Backend} ended after {DurationMs} ms, closed by {CloseInitiator}: client {ClientCloseStatus}, backend {BackendCloseStatus}; client to backend {ClientMessages} messages {ClientBytes} bytes, backend to client {BackendMessages} messages {BackendBytes} bytes.")]
+        public static partial void SessionEnded(ILogger logger, string connectionId, string route, string? backend, double durationMs, string? closeInitiator, int? clientCloseStatus, int? backendCloseStatus, long clientMessages, long clientBytes, long backendMessages, long backendBytes);
 
         [LoggerMessage(EventId = EventIds.ClientAcceptFailed, EventName = nameof(EventIds.ClientAcceptFailed), Level = LogLevel.Debug, Message = "Request {ConnectionId}: the client went away before its upgrade completed.")]
         public static partial void ClientAcceptFailed(ILogger logger, string connectionId, Exception exception);

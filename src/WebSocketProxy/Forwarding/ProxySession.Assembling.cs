@@ -102,6 +102,7 @@ internal sealed partial class ProxySession
                     return PumpOutcome.DestinationFailed(failed);
                 }
 
+                source.CountForwarded(context.Payload.Length);
                 if (_metrics.MessagesEnabled)
                 {
                     _metrics.MessageForwarded(_route.Id, directionTag, messageType, context.Payload.Length);

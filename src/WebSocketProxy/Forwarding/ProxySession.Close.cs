@@ -48,6 +48,7 @@ internal sealed partial class ProxySession
     /// <summary>Delivers the end of one pump to both legs.</summary>
     private async Task FinishAsync(SessionLeg source, SessionLeg destination, MessageDirection direction, PumpOutcome outcome)
     {
+        NoteInitiator(source, destination, outcome);
         var fromClient = direction == MessageDirection.ClientToBackend;
         switch (outcome.Kind)
         {

@@ -184,6 +184,7 @@ internal sealed partial class ProxySession
 
                 if (result.EndOfMessage)
                 {
+                    source.CountForwarded(messageBytes);
                     if (_metrics.MessagesEnabled)
                     {
                         _metrics.MessageForwarded(_route.Id, directionTag, result.MessageType, messageBytes);

@@ -66,6 +66,8 @@ internal sealed partial class ProxySession : ISessionControl
         _metrics = metrics;
         _logger = logger;
         _timeProvider = timeProvider;
+        _startedAt = timeProvider.GetUtcNow();
+        _identity = Identify(connection.HttpContext, client);
     }
 
     public ProxyConnectionContext Connection { get; }
@@ -149,6 +151,7 @@ internal sealed partial class ProxySession : ISessionControl
             }
 
             ClientCloseStatus = _client.Socket.CloseStatus;
+            RecordCloseStatuses();
             Volatile.Write(ref _finished, 1);
             if (Volatile.Read(ref _ended) is { } ended)
             {
@@ -163,6 +166,7 @@ internal sealed partial class ProxySession : ISessionControl
     /// <summary>Closes both legs with the given statuses (drain, idle timeout, token expiry…). Safe to call from any thread, more than once.</summary>
     public void RequestClose(WebSocketCloseStatus clientStatus, string clientReason, WebSocketCloseStatus backendStatus, string backendReason)
     {
+        NoteInitiator("proxy");
         if (Interlocked.Exchange(ref _closing, 1) != 0)
         {
             return;
@@ -175,6 +179,7 @@ internal sealed partial class ProxySession : ISessionControl
     /// <inheritdoc />
     public void CloseClientFirst(WebSocketCloseStatus status, string reason)
     {
+        NoteInitiator("proxy");
         if (Interlocked.Exchange(ref _closing, 1) != 0)
         {
             return;
@@ -187,6 +192,7 @@ internal sealed partial class ProxySession : ISessionControl
     /// <summary>Aborts both legs at once, without close frames.</summary>
     public void Abort()
     {
+        NoteInitiator("proxy");
         Volatile.Write(ref _closing, 1);
         _client.Socket.Abort();
         _backend.Socket.Abort();

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -7,6 +8,10 @@ internal sealed class SessionLeg
 {
     private int _closeSent;
     private long _sendPendingSince;
+    private int _sentCloseStatus;
+    private int _closedFirst;
+    private long _messagesForwarded;
+    private long _bytesForwarded;
 
     public SessionLeg(WebSocket socket, string name)
     {
@@ -27,6 +32,22 @@ internal sealed class SessionLeg
         set => Volatile.Write(ref _sendPendingSince, value);
     }
 
+    /// <summary>Gets the whole messages received on this leg and forwarded to the other, and their payload bytes.</summary>
+    public SessionTraffic Forwarded => new(Volatile.Read(ref _messagesForwarded), Volatile.Read(ref _bytesForwarded));
+
+    /// <summary>Counts one message received on this leg and forwarded. Only the leg's own pump calls it: two plain increments, no interlocked operation.</summary>
+    public void CountForwarded(long bytes)
+    {
+        _messagesForwarded++;
+        _bytesForwarded += bytes;
+    }
+
+    /// <summary>Gets the status of the close frame the proxy sent on this leg; <see langword="null"/> when none was sent.</summary>
+    public int? SentCloseStatus => Volatile.Read(ref _sentCloseStatus) is var sent and not 0 ? sent : null;
+
+    /// <summary>Gets whether the proxy's close frame opened this leg's close handshake (the peer had not closed yet).</summary>
+    public bool ClosedFirst => Volatile.Read(ref _closedFirst) != 0;
+
     /// <summary>Sends a close frame unless one was already sent or the socket is gone. Never throws.</summary>
     public async Task TryCloseOutputAsync(WebSocketCloseStatus status, string? description, TimeSpan timeout, TimeProvider timeProvider)
     {
@@ -41,6 +62,8 @@ internal sealed class SessionLeg
             return;
         }
 
+        Volatile.Write(ref _sentCloseStatus, (int)status);
+        Volatile.Write(ref _closedFirst, state == WebSocketState.Open ? 1 : 0);
         using var cts = new CancellationTokenSource(timeout, timeProvider);
         try
         {

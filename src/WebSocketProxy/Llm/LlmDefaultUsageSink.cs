@@ -8,7 +8,7 @@ internal sealed partial class LlmDefaultUsageSink(ProxyMetrics metrics, ILogger<
 {
     public ValueTask RecordAsync(LlmUsageRecord record, CancellationToken cancellationToken)
     {
-        metrics.LlmRequestFinished(record.Provider ?? "none", record.Model, record.Outcome, record.Usage.InputTokens ?? 0, record.Usage.OutputTokens ?? 0, record.TimeToFirstToken);
+        metrics.LlmRequestFinished(record.Provider ?? "none", record.Model, record.Outcome, record.Usage.InputTokens ?? 0, record.Usage.OutputTokens ?? 0, record.TimeToFirstToken, record.EstimatedCost);
         Log.Request(
             logger,
             record.Route,

@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 namespace WebSocketProxy.Model;
 
 /// <summary>
-/// The control surface of a live session: what drains, token expiry and operators may do to it. Nothing outside
+/// The control surface of a live session: what drains, token expiry and operators may do to it and see of it. Nothing outside
 /// the forwarding stage names the session type itself.
 /// </summary>
 /// <remarks>Thread-safe: every member may be called from any thread, more than once.</remarks>
@@ -26,4 +26,7 @@ internal interface ISessionControl
 
     /// <summary>Aborts both legs at once, without close frames.</summary>
     void Abort();
+
+    /// <summary>Reads what the session is and has done so far (route, backend, user, traffic each way, close statuses once known). Allocates one snapshot; never called per message.</summary>
+    SessionSnapshot GetSnapshot();
 }

@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace WebSocketProxy.Admin;
+
+/// <summary>The admin API's endpoints (JSON), described for OpenAPI: sessions, users, clusters, backends, status.</summary>
+internal static class AdminEndpoints
+{
+    public const string Tag = "WebSocketProxy admin";
+
+    public static void Map(RouteGroupBuilder group, AdminOperations admin)
+    {
+        group.MapGet("/sessions", (string? user, string? route, string? cluster, string? backend) => TypedResults.Ok(admin.ListSessions(user, route, cluster, backend)))
+            .WithName("WebSocketProxyListSessions")
+            .WithSummary("Lists the live sessions, oldest first, optionally of one user, route, cluster or backend.");
+
+        group.MapGet("/sessions/{id}", Results<Ok<SessionInfo>, ProblemHttpResult> (string id) =>
+                admin.Find(id) is { } session ? TypedResults.Ok(SessionInfo.From(session.GetSnapshot(), includePersonal: true)) : NoSession(id))
+            .WithName("WebSocketProxyGetSession")
+            .WithSummary("Shows one live session.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/sessions/{id}/close", async Task<Results<Ok<SessionInfo>, ProblemHttpResult>> (string id, CloseSessionRequest? body, HttpContext context) =>
+            {
+                if ((body ?? new CloseSessionRequest()).Validate(out var status, out var reason) is { } error)
+                {
+                    return TypedResults.Problem(error, statusCode: StatusCodes.Status400BadRequest, title: "Invalid close request");
+                }
+
+                if (admin.Find(id) is not { } session)
+                {
+                    return NoSession(id);
+                }
+
+                return TypedResults.Ok(await admin.CloseAsync(session, status, reason, Operator(context), context.RequestAborted));
+            })
+            .WithName("WebSocketProxyCloseSession")
+            .WithSummary("Closes a session: both legs get the code (default 1000) and reason; answers once it has ended (or after the close timeout) with how it ended.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/users/{user}/close", Results<Ok<CloseResult>, ProblemHttpResult> (string user, CloseSessionRequest? body, HttpContext context) =>
+                (body ?? new CloseSessionRequest()).Validate(out var status, out var reason) is { } error
+                    ? TypedResults.Problem(error, statusCode: StatusCodes.Status400BadRequest, title: "Invalid close request")
+                    : TypedResults.Ok(admin.CloseUser(user, status, reason, Operator(context))))
+            .WithName("WebSocketProxyCloseUserSessions")
+            .WithSummary("Closes every live session of a user (both legs, the same code and reason).")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        group.MapGet("/clusters", () => TypedResults.Ok(admin.Clusters()))
+            .WithName("WebSocketProxyListClusters")
+            .WithSummary("Lists the clusters with their backends' health and live session counts.");
+
+        group.MapPost("/clusters/{cluster}/backends/{backend}/drain", Results<Ok<DrainResult>, ProblemHttpResult> (string cluster, string backend, HttpContext context) =>
+                admin.Drain(cluster, backend, Operator(context)) is { } result ? TypedResults.Ok(result) : NoBackend(cluster, backend))
+            .WithName("WebSocketProxyDrainBackend")
+            .WithSummary("Drains a backend: new connections go elsewhere at once; its live sessions are closed with 1012 after the cluster's grace period.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/clusters/{cluster}/backends/{backend}/resume", Results<Ok<DrainResult>, ProblemHttpResult> (string cluster, string backend, HttpContext context) =>
+                admin.Resume(cluster, backend, Operator(context)) is { } result ? TypedResults.Ok(result) : NoBackend(cluster, backend))
+            .WithName("WebSocketProxyResumeBackend")
+            .WithSummary("Puts a drained backend back into service.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/status", () => TypedResults.Ok(admin.Report(maxSessions: 100, includePersonal: true)))
+            .WithName("WebSocketProxyStatus")
+            .WithSummary("Shows the live status: totals each way, close statuses, clusters and the newest sessions.");
+    }
+
+    private static ProblemHttpResult NoSession(string id)
+        => TypedResults.Problem($"No live session has the id '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Session not found");
+
+    private static ProblemHttpResult NoBackend(string cluster, string backend)
+        => TypedResults.Problem($"Cluster '{cluster}' has no configured backend '{backend}'.", statusCode: StatusCodes.Status404NotFound, title: "Backend not found");
+
+    private static string Operator(HttpContext context) => context.User.Identity?.Name ?? "anonymous";
+}
