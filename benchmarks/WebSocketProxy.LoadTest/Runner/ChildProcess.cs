@@ -17,9 +17,13 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public static async Task<ChildProcess> StartAsync(string mode, int? backendPort, string? cpuList, IReadOnlyDictionary<string, string> environment)
+    public static Task<ChildProcess> StartAsync(string mode, int? backendPort, string? cpuList, IReadOnlyDictionary<string, string> environment)
+        => StartAsync(SelfCommand(), mode, backendPort, cpuList, environment);
+
+    /// <summary>Starts a server mode of this tool, or of another build of it (<paramref name="command"/>: file name and leading arguments).</summary>
+    public static async Task<ChildProcess> StartAsync((string FileName, string[] Prefix) command, string mode, int? backendPort, string? cpuList, IReadOnlyDictionary<string, string> environment)
     {
-        var (fileName, prefix) = SelfCommand();
+        var (fileName, prefix) = command;
         var start = new ProcessStartInfo
         {
             RedirectStandardInput = true,
@@ -94,9 +98,18 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     /// <summary>How to start this tool again: the apphost, or <c>dotnet exec</c> with the assembly.</summary>
     public static (string FileName, string[] Prefix) SelfCommand()
+        => ToolCommand(typeof(ChildProcess).Assembly.Location);
+
+    /// <summary>How to start a build of this tool from its assembly: the apphost next to it, or <c>dotnet exec</c>.</summary>
+    public static (string FileName, string[] Prefix) ToolCommand(string assembly)
     {
+        if (assembly != typeof(ChildProcess).Assembly.Location)
+        {
+            var dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+            return (dotnet, ["exec", assembly]);
+        }
+
         var host = Environment.ProcessPath ?? "dotnet";
-        var assembly = typeof(ChildProcess).Assembly.Location;
         return Path.GetFileNameWithoutExtension(host) == "dotnet" ? (host, ["exec", assembly]) : (host, []);
     }
 

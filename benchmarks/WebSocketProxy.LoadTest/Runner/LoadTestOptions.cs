@@ -28,7 +28,7 @@ internal sealed class LoadTestOptions
 
     public double SweepSeconds { get; private set; } = 3;
 
-    public string[] Targets { get; private set; } = ["direct", "yarp", "wsp"];
+    public string[] Targets { get; private set; } = ["direct", "yarp", "nginx", "wsp"];
 
     public string[] Scenarios { get; private set; } = ["pingpong-64", "pingpong-1k", "paced-64", "stream-1k", "stream-64k", "connect", "idle", "sweep"];
 
@@ -45,10 +45,13 @@ internal sealed class LoadTestOptions
 
     public string? ChartPath { get; private set; } = "loadtest-chart.svg";
 
+    /// <summary>Gets the assembly of another build of this tool whose WebSocketProxy runs as the extra target <c>wsp-before</c>.</summary>
+    public string? WspBeforeAssembly { get; private set; }
+
     public IReadOnlyList<string> RawArguments { get; private set; } = [];
 
     public static string Usage => """
-        WebSocketProxy.LoadTest run [options]      direct vs YARP vs WebSocketProxy, alternating rounds
+        WebSocketProxy.LoadTest run [options]      direct vs YARP vs nginx vs WebSocketProxy, alternating rounds
           --warmup <s>              JIT warm-up load per target before measuring (default 12)
           --seconds <s>             measured time per scenario and round (default 5)
           --rounds <n>              A/B/A/B rounds (default 2)
@@ -60,11 +63,14 @@ internal sealed class LoadTestOptions
           --connect-concurrency <n> parallel connect/close loops (default 16)
           --sweep <a,b,c>           connection counts of the chart (default 1,8,32,128)
           --sweep-seconds <s>       measured time per sweep point (default 3)
-          --targets <a,b>           any of direct,yarp,wsp (default all)
+          --targets <a,b>           any of direct,yarp,nginx,wsp (default all; nginx is skipped
+                                    when not installed: apt-get install nginx-light)
           --scenarios <a,b>         any of pingpong-64,pingpong-1k,paced-64,stream-1k,stream-64k,connect,idle,sweep
-          --operator-options        start both proxies with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+          --wsp-before <dll>        also measure WebSocketProxy from another build of this tool (e.g. main's
+                                    WebSocketProxy.LoadTest.dll) as target 'wsp-before', side by side
+          --operator-options        start the .NET proxies with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
                                     and DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
-          --proxy-env NAME=VALUE    extra environment variable for both proxies (repeatable)
+          --proxy-env NAME=VALUE    extra environment variable for the .NET proxies (repeatable)
           --no-pin                  do not pin with taskset (default: proxies on core 0, load + echo on core 1)
           --json <file> --markdown <file> --chart <file>   outputs ('-' to skip)
         WebSocketProxy.LoadTest echo|proxy-yarp|proxy-wsp --port <p> [--backend-port <p>] [--max-seconds <s>]
@@ -93,6 +99,7 @@ internal sealed class LoadTestOptions
                 case "--targets": options.Targets = Next().Split(','); break;
                 case "--scenarios": options.Scenarios = Next().Split(','); break;
                 case "--operator-options": options.OperatorOptions = true; break;
+                case "--wsp-before": options.WspBeforeAssembly = Path.GetFullPath(Next()); break;
                 case "--no-pin": options.Pin = false; break;
                 case "--proxy-env":
                     var pair = Next();
@@ -118,10 +125,20 @@ internal sealed class LoadTestOptions
 
         foreach (var target in options.Targets)
         {
-            if (target is not ("direct" or "yarp" or "wsp"))
+            if (target is not ("direct" or "yarp" or "nginx" or "wsp" or "wsp-before"))
             {
                 throw new ArgumentException($"Unknown target '{target}'.");
             }
+        }
+
+        if (options.WspBeforeAssembly is not null && Array.IndexOf(options.Targets, "wsp-before") < 0)
+        {
+            options.Targets = [.. options.Targets, "wsp-before"];
+        }
+
+        if (Array.IndexOf(options.Targets, "wsp-before") >= 0 && !File.Exists(options.WspBeforeAssembly))
+        {
+            throw new ArgumentException("Target 'wsp-before' needs --wsp-before <an existing WebSocketProxy.LoadTest.dll>.");
         }
 
         return options;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace WebSocketProxy.LoadTest.Runner;
 
-/// <summary>Starts the echo backend and both proxies, warms each target up, and measures every scenario in alternating rounds.</summary>
+/// <summary>Starts the echo backend and the proxies (YARP, nginx, WebSocketProxy), warms each target up, and measures every scenario in alternating rounds.</summary>
 internal static class LoadTestRunner
 {
     public const string PinnedVariable = "WSP_LOADTEST_PINNED";
@@ -32,7 +32,7 @@ internal static class LoadTestRunner
 
         await using var echo = await ChildProcess.StartAsync("echo", null, null, new Dictionary<string, string>());
         var targets = new List<Target>();
-        var children = new List<ChildProcess>();
+        var children = new List<IAsyncDisposable>();
         try
         {
             foreach (var name in options.Targets)
@@ -46,6 +46,22 @@ internal static class LoadTestRunner
                         var yarp = await ChildProcess.StartAsync("proxy-yarp", echo.Port, proxyCores, proxyEnvironment);
                         children.Add(yarp);
                         targets.Add(new Target("yarp", new Uri($"ws://127.0.0.1:{yarp.Port}/ws/echo"), yarp.Pid));
+                        break;
+                    case "nginx":
+                        if (NginxProcess.Executable is null)
+                        {
+                            Console.WriteLine("nginx is not installed (apt-get install nginx-light): skipping the nginx target");
+                            break;
+                        }
+
+                        var nginx = await NginxProcess.StartAsync(echo.Port, proxyCores, options.IdleConnections);
+                        children.Add(nginx);
+                        targets.Add(new Target("nginx", new Uri($"ws://127.0.0.1:{nginx.Port}/ws/echo"), nginx.Pid));
+                        break;
+                    case "wsp-before":
+                        var before = await ChildProcess.StartAsync(ChildProcess.ToolCommand(options.WspBeforeAssembly!), "proxy-wsp", echo.Port, proxyCores, proxyEnvironment);
+                        children.Add(before);
+                        targets.Add(new Target("wsp-before", new Uri($"ws://127.0.0.1:{before.Port}/ws/echo"), before.Pid));
                         break;
                     case "wsp":
                         var wsp = await ChildProcess.StartAsync("proxy-wsp", echo.Port, proxyCores, proxyEnvironment);

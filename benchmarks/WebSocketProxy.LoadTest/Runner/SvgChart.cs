@@ -17,7 +17,9 @@ internal static class SvgChart
     {
         ["direct"] = "#7f7f7f",
         ["yarp"] = "#1f77b4",
+        ["nginx"] = "#2ca02c",
         ["wsp"] = "#d62728",
+        ["wsp-before"] = "#ff9896",
     };
 
     public static string Render(IReadOnlyList<Measurement> sweep, IReadOnlyList<Target> targets)

@@ -7,7 +7,9 @@ internal sealed record Target(string Name, Uri Uri, int? ProxyPid)
     {
         "direct" => "direct",
         "yarp" => "YARP",
+        "nginx" => "nginx",
         "wsp" => "WebSocketProxy",
+        "wsp-before" => "WebSocketProxy (before)",
         _ => Name,
     };
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
@@ -10,7 +11,7 @@ namespace WebSocketProxy.Backends;
 /// </summary>
 internal sealed class BackendHttpInvokers : IDisposable
 {
-    private readonly HttpMessageInvoker _shared = new(CreateHandler(), disposeHandler: true);
+    private readonly HttpMessageInvoker _shared = new(CreateWebSocketHandler(), disposeHandler: true);
     private readonly ConcurrentDictionary<string, (string Key, HttpMessageInvoker Invoker)> _tls = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, (string Key, HttpMessageInvoker Invoker)> _requests = new(StringComparer.OrdinalIgnoreCase);
 
@@ -55,7 +56,7 @@ internal sealed class BackendHttpInvokers : IDisposable
             return entry.Invoker;
         }
 
-        var handler = CreateHandler();
+        var handler = CreateWebSocketHandler();
         BackendTls.Apply(handler.SslOptions, tls);
         var invoker = new HttpMessageInvoker(handler, disposeHandler: true);
 
@@ -76,6 +77,32 @@ internal sealed class BackendHttpInvokers : IDisposable
         {
             entry.Invoker.Dispose();
         }
+    }
+
+    /// <summary>The handler of the backend WebSocket leg: HTTP/1.1 connections run over a <see cref="BackendWriteGathering"/> transport (TLS, when configured, above it).</summary>
+    private static SocketsHttpHandler CreateWebSocketHandler()
+    {
+        var handler = CreateHandler();
+        handler.ConnectCallback = ConnectAsync;
+        return handler;
+    }
+
+    /// <summary>What the handler does by default (a dual-mode socket, no Nagle), with the HTTP/1.1 transport wrapped for write gathering.</summary>
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        return context.InitialRequestMessage.Version.Major == 1 ? new BackendWriteGathering(stream) : stream;
     }
 
     private static SocketsHttpHandler CreateHandler() => new()

@@ -12,8 +12,11 @@ internal sealed partial class ProxySession
     /// cost one check.
     /// </summary>
     private ValueTask SendAsync(SessionLeg leg, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType, bool endOfMessage)
+        => TrackSend(leg, leg.Socket.SendAsync(payload, messageType, endOfMessage, CancellationToken.None));
+
+    /// <summary>Puts a write on a leg under the send-timeout watchdog when it has to wait.</summary>
+    private ValueTask TrackSend(SessionLeg leg, ValueTask send)
     {
-        var send = leg.Socket.SendAsync(payload, messageType, endOfMessage, CancellationToken.None);
         if (send.IsCompleted || _sendTimeout == Timeout.InfiniteTimeSpan)
         {
             return send;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using WebSocketProxy.Backends;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.RateLimiting;
@@ -17,6 +18,11 @@ internal sealed partial class ProxySession
         var directionTag = ProxyMetrics.DirectionTag(direction);
         var gather = _coalesce && direction == MessageDirection.BackendToClient ? _clientTransport as CoalescingStream : null;
         var limiter = _limits?.For(direction);
+
+        // Client→backend without a message limiter (which may wait between frames): frames sent while the client has
+        // more ready are gathered under the backend connection and written when it has nothing more buffered.
+        var gatherBackend = direction == MessageDirection.ClientToBackend && limiter is null;
+        BackendWriteGathering? backendGather = null;
         var midMessage = false;
         var inspector = direction == MessageDirection.ClientToBackend ? _inspector : null;
         var chargedFrames = 0;
@@ -55,6 +61,18 @@ internal sealed partial class ProxySession
                     {
                         // Nothing more is ready from the backend: send what was gathered before waiting.
                         await gather.FlushGatheredAsync();
+                    }
+
+                    if (backendGather is { HasPending: true } && !receive.IsCompleted)
+                    {
+                        try
+                        {
+                            await TrackSend(destination, backendGather.FlushGatheredAsync()); // a backend that stops reading trips the send timeout
+                        }
+                        catch (Exception ex) when (IsSocketFailure(ex))
+                        {
+                            return PumpOutcome.DestinationFailed(ex);
+                        }
                     }
 
                     result = await receive;
@@ -135,7 +153,25 @@ internal sealed partial class ProxySession
                 try
                 {
                     gather?.BeginGather();
-                    await SendAsync(destination, buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage);
+                    ValueTask send;
+                    if (gatherBackend)
+                    {
+                        BackendWriteGathering.BeginRequest();
+                        try
+                        {
+                            send = SendAsync(destination, buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage);
+                        }
+                        finally
+                        {
+                            backendGather = BackendWriteGathering.EndRequest() ?? backendGather;
+                        }
+                    }
+                    else
+                    {
+                        send = SendAsync(destination, buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage);
+                    }
+
+                    await send;
                 }
                 catch (Exception ex) when (IsSocketFailure(ex))
                 {
