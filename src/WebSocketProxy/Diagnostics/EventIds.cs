@@ -58,4 +58,14 @@ internal static class EventIds
     public const int LlmRequest = 530;
     public const int LlmClientGone = 540;
     public const int LlmRequestFailed = 541;
+
+    // 600–699: Shared state across instances (the WebSocketProxy.Redis package)
+    public const int SharedStoreFailed = 600;
+    public const int SharedStoreRecovered = 601;
+    public const int SharedLimitFailOpen = 610;
+    public const int SharedLimitFailClosed = 611;
+    public const int SharedPermitReleaseFailed = 612;
+    public const int SessionDirectorySyncFailed = 620;
+    public const int SessionCommandReceived = 621;
+    public const int SessionCommandFailed = 622;
 }
