@@ -68,4 +68,5 @@ internal static class EventIds
     public const int SessionDirectorySyncFailed = 620;
     public const int SessionCommandReceived = 621;
     public const int SessionCommandFailed = 622;
+    public const int SharedHeartbeatFailed = 625;
 }
