@@ -63,6 +63,7 @@ internal sealed partial class RedisConnection : IAsyncDisposable
         configuration.SyncTimeout = timeout;
         configuration.AsyncTimeout = timeout;
         configuration.ClientName ??= "websocketproxy";
+        configuration.ReconnectRetryPolicy ??= new LinearRetry(500);
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
         multiplexer.ConnectionFailed += (_, e) => Log.Failed(_logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString(), e.Exception);
         multiplexer.ConnectionRestored += (_, e) => Log.Restored(_logger, e.EndPoint?.ToString() ?? "?");
