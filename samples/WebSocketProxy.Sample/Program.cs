@@ -22,6 +22,12 @@ if (new Uri(echoUrl).Port == 0)
 var fakeLlm = await FakeLlmProvider.StartAndConfigureAsync(builder.Configuration);
 
 var proxy = builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"));
+if (!string.IsNullOrEmpty(builder.Configuration["WebSocketProxy:Redis:Configuration"]))
+{
+    // Scale-out: session limits, the session directory and the LLM cache shared by every instance through Redis.
+    proxy.AddRedis();
+}
+
 builder.Services.AddHealthChecks().AddWebSocketProxyBackendAvailability(tags: ["ready"]); // ready = every cluster has a healthy backend
 
 // Security (the "secure" route): JWT bearer from your identity provider (Sample:Jwt:Authority, Sample:Jwt:Audience)

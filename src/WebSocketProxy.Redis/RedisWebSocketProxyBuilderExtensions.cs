@@ -42,6 +42,8 @@ public static class RedisWebSocketProxyBuilderExtensions
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<RedisConcurrentSessionLimiter>();
         services.Replace(ServiceDescriptor.Singleton<IConcurrentSessionLimiter>(static sp => sp.GetRequiredService<RedisConcurrentSessionLimiter>()));
+        services.TryAddSingleton<RedisSharedTokenBuckets>();
+        services.Replace(ServiceDescriptor.Singleton<ISharedTokenBuckets>(static sp => sp.GetRequiredService<RedisSharedTokenBuckets>()));
         services.TryAddSingleton<RedisSessionDirectory>();
         services.Replace(ServiceDescriptor.Singleton<ISessionDirectory>(static sp => sp.GetRequiredService<RedisSessionDirectory>()));
         services.AddSingleton<IHostedService, RedisHeartbeatService>();

@@ -65,6 +65,7 @@ internal static class EventIds
     public const int SharedLimitFailOpen = 610;
     public const int SharedLimitFailClosed = 611;
     public const int SharedPermitReleaseFailed = 612;
+    public const int SharedMessageLimitFailed = 615;
     public const int SessionDirectorySyncFailed = 620;
     public const int SessionCommandReceived = 621;
     public const int SessionCommandFailed = 622;
