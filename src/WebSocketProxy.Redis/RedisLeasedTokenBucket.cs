@@ -22,7 +22,7 @@ internal sealed class RedisLeasedTokenBucket : ITokenBucket
     public static readonly TimeSpan LeaseWindow = TimeSpan.FromMilliseconds(100);
 
     // KEYS[1]: the bucket; ARGV: rate per second, capacity, requested. Returns the granted whole tokens.
-    private const string LeaseScript = """
+    internal const string LeaseScript = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local rate = tonumber(ARGV[1])
