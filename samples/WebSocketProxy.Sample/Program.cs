@@ -3,11 +3,19 @@ using Microsoft.AspNetCore.Authorization;
 using WebSocketProxy.Sample;
 using WebSocketProxy.Security;
 
-var builder = WebApplication.CreateBuilder(args);
+// The app's own folder is the content root, so `dotnet /path/to/WebSocketProxy.Sample.dll` finds appsettings.json
+// and the page from any working directory. Outside Development the page comes from the build's static web assets
+// manifest (`dotnet build` output) or from the published wwwroot folder.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+if (!builder.Environment.IsDevelopment())
+{
+    builder.WebHost.UseStaticWebAssets(); // Development does this by itself
+}
 
-// The built-in echo backend listens on Sample:EchoBackendUrl. With port 0 it takes a free port and the
-// echo cluster is pointed at it; otherwise the cluster address in appsettings.json (or the command line) rules.
-var echoUrl = builder.Configuration["Sample:EchoBackendUrl"] ?? "http://127.0.0.1:5101";
+// The built-in echo backend listens on Sample:EchoBackendUrl. With port 0 (the default) it takes a free port, so
+// several instances can run at once, and the echo cluster is pointed at it; with a fixed port the cluster address
+// in appsettings.json (or the command line) rules.
+var echoUrl = builder.Configuration["Sample:EchoBackendUrl"] ?? "http://127.0.0.1:0";
 var echo = await EchoBackend.StartAsync(echoUrl);
 if (new Uri(echoUrl).Port == 0)
 {

@@ -14,13 +14,16 @@ internal static class WebSocketProxyHost
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["WebSocketProxy:Clusters:echo:Backends:main:Address"] = $"ws://127.0.0.1:{backendPort}/ws",
+                ["WebSocketProxy:Routes:echo:ConcurrentConnections:PerIp"] = "0", // every load client shares 127.0.0.1
             })
             // Lets a run try another setting without editing the sample, e.g. --proxy-env WebSocketProxy__ReceiveBufferSize=65536.
             .AddEnvironmentVariables()
             .Build();
 
         var builder = HostCommon.CreateBuilder(port);
-        builder.Services.AddWebSocketProxy(sample.GetSection("WebSocketProxy"));
+        builder.Services.AddWebSocketProxy(sample.GetSection("WebSocketProxy"))
+            .AddHandshakeRateLimiterPolicies(); // the sample's secure route names one of them
+        builder.Services.AddAuthorization();
         var app = builder.Build();
         app.MapWebSocketProxy();
         return HostCommon.RunAsync(app, maxLifetime);

@@ -9,7 +9,7 @@ namespace WebSocketProxy.Backends;
 
 /// <summary>Builds the headers of the backend handshake: the client's end-to-end headers (or an allow-list of them), <c>X-Forwarded-*</c>, trace context and identity headers.</summary>
 /// <remarks>Hop-by-hop and <c>Sec-WebSocket-*</c> headers are never copied: the backend leg negotiates its own.</remarks>
-internal static class BackendHandshakeHeaders
+internal static partial class BackendHandshakeHeaders
 {
     public const string XForwardedFor = "X-Forwarded-For";
     public const string XForwardedProto = "X-Forwarded-Proto";
@@ -26,11 +26,12 @@ internal static class BackendHandshakeHeaders
     public static void Apply(HttpContext context, BackendHandshakePolicy policy, RouteSecurityPolicy? security, KeyValuePair<string, string>[] identityHeaders, ClientWebSocketOptions options)
     {
         var request = context.Request;
+        var connectionTokens = ConnectionTokens(request.Headers.Connection);
         foreach (var (name, values) in request.Headers)
         {
-            if (!ShouldCopy(name, policy, security) || StringValues.IsNullOrEmpty(values))
+            if (!ShouldCopy(name, policy, security) || StringValues.IsNullOrEmpty(values) || connectionTokens?.Contains(name) == true)
             {
-                continue;
+                continue; // also the headers the client's Connection header names: hop-by-hop by RFC 9110 §7.6.1
             }
 
             var separator = string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
@@ -55,6 +56,24 @@ internal static class BackendHandshakeHeaders
         {
             options.SetRequestHeader(name, value);
         }
+    }
+
+    /// <summary>The header names a request's <c>Connection</c> header lists besides <c>Upgrade</c> and <c>keep-alive</c>; null when there are none (the usual case).</summary>
+    private static HashSet<string>? ConnectionTokens(StringValues connection)
+    {
+        HashSet<string>? tokens = null;
+        foreach (var value in connection)
+        {
+            foreach (var part in (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!part.Equals("Upgrade", StringComparison.OrdinalIgnoreCase) && !part.Equals("keep-alive", StringComparison.OrdinalIgnoreCase))
+                {
+                    (tokens ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(part);
+                }
+            }
+        }
+
+        return tokens;
     }
 
     private static bool ShouldCopy(string name, BackendHandshakePolicy policy, RouteSecurityPolicy? security)

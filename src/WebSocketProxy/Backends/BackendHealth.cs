@@ -13,6 +13,9 @@ internal sealed class BackendHealth : IBackendHealth
 {
     private static readonly BackendConnectResult AbnormalClose = BackendConnectResult.Failure(502, RejectionReasons.BackendUnreachable, null);
 
+    /// <summary>An outcome the breaker does not count as a failure: a forwarded HTTP request the backend answered.</summary>
+    private static readonly BackendConnectResult Answered = BackendConnectResult.Failure(200, string.Empty, null);
+
     private readonly Lock _lock = new();
     private BackendHealthState _active;
     private int _consecutiveSuccesses;
@@ -155,6 +158,25 @@ internal sealed class BackendHealth : IBackendHealth
         try
         {
             breaker.Pipeline.Execute(static _ => AbnormalClose);
+        }
+        catch (BrokenCircuitException)
+        {
+            // Already open: nothing more to count.
+        }
+    }
+
+    /// <summary>Feeds the outcome of a forwarded HTTP request (<c>ForwardHttp</c>) to the breaker: answered, or unreachable / timed out.</summary>
+    public void ReportRequestOutcome(bool failed)
+    {
+        var breaker = Volatile.Read(ref _breaker);
+        if (breaker is null)
+        {
+            return;
+        }
+
+        try
+        {
+            breaker.Pipeline.Execute(static outcome => outcome, failed ? AbnormalClose : Answered);
         }
         catch (BrokenCircuitException)
         {

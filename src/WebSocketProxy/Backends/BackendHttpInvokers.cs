@@ -12,6 +12,34 @@ internal sealed class BackendHttpInvokers : IDisposable
 {
     private readonly HttpMessageInvoker _shared = new(CreateHandler(), disposeHandler: true);
     private readonly ConcurrentDictionary<string, (string Key, HttpMessageInvoker Invoker)> _tls = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, (string Key, HttpMessageInvoker Invoker)> _requests = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The invoker for a cluster's forwarded HTTP requests (<c>ForwardHttp</c>): its own pool per cluster, with the cluster's TLS
+    /// settings and its connect timeout on the handler (the forwarder gives no per-request connect deadline).
+    /// </summary>
+    public HttpMessageInvoker GetForRequests(ClusterModel cluster)
+    {
+        var settings = cluster.BackendSettings();
+        var key = (settings.Tls is { } tls ? BackendTls.Key(tls) : string.Empty) + "|" + settings.ConnectTimeout.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (_requests.TryGetValue(cluster.Id, out var entry) && entry.Key == key)
+        {
+            return entry.Invoker;
+        }
+
+        var handler = CreateHandler();
+        handler.ConnectTimeout = settings.ConnectTimeout;
+        if (settings.Tls is { } clusterTls)
+        {
+            BackendTls.Apply(handler.SslOptions, clusterTls);
+        }
+
+        var invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+
+        // A replaced invoker is not disposed: requests in flight (long polls) may still use it.
+        _requests[cluster.Id] = (key, invoker);
+        return invoker;
+    }
 
     public HttpMessageInvoker Get(ClusterModel cluster)
     {
@@ -40,6 +68,11 @@ internal sealed class BackendHttpInvokers : IDisposable
     {
         _shared.Dispose();
         foreach (var (_, entry) in _tls)
+        {
+            entry.Invoker.Dispose();
+        }
+
+        foreach (var (_, entry) in _requests)
         {
             entry.Invoker.Dispose();
         }

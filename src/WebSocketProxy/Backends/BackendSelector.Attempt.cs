@@ -26,7 +26,8 @@ internal sealed partial class BackendSelector
             return new AttemptOutcome(state.LastFailure ?? default, TryAnother: false);
         }
 
-        var backend = options.LoadBalancing.PickBackend(connection, remaining);
+        // A connection tied to a backend (affinity) skips the policy, so it does not consume a pick.
+        var backend = state.Tied is { } tied && !state.Tried.Contains(tied) ? tied : options.LoadBalancing.PickBackend(connection, remaining);
         if (backend is null)
         {
             return new AttemptOutcome(state.LastFailure ?? default, TryAnother: false);
@@ -78,6 +79,11 @@ internal sealed partial class BackendSelector
         }
 
         backend.ReleaseSlot();
+        if (ReferenceEquals(backend, state.Tied) && result.CountsAgainstHealth)
+        {
+            _affinity.Forget(state.Tie!); // set with Tied
+        }
+
         // An expected refusal is one line without a stack trace, and the client's query values never reach the log.
         var redacted = BackendUri.Redact(target);
         Log.BackendConnectFailed(_logger, backend.Id, cluster.Id, redacted, result.ErrorType, result.StatusCode);
@@ -121,5 +127,9 @@ internal sealed partial class BackendSelector
         public BackendState? Chosen { get; set; }
 
         public bool Panic { get; init; }
+
+        public AffinityTie? Tie { get; init; }
+
+        public BackendState? Tied { get; init; }
     }
 }

@@ -24,10 +24,12 @@ internal sealed partial class BackendSelector
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BackendSelector> _logger;
+    private readonly BackendAffinity _affinity;
 
-    public BackendSelector(BackendConnector connector, ResolvedBackends resolved, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<BackendSelector> logger)
+    public BackendSelector(BackendConnector connector, ResolvedBackends resolved, BackendAffinity affinity, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<BackendSelector> logger)
     {
         _connector = connector;
+        _affinity = affinity;
         _resolved = resolved;
         _metrics = metrics;
         _timeProvider = timeProvider;
@@ -42,48 +44,15 @@ internal sealed partial class BackendSelector
         var context = connection.HttpContext;
         var cluster = connection.ClusterModel;
         var options = cluster.BackendSettings();
-        IReadOnlyList<BackendState> candidates;
-        try
+        var candidates = await FindCandidatesAsync(connection);
+        if (candidates.Failure is { } failure)
         {
-            candidates = _resolved.Map(cluster, await options.Resolver.ResolveAsync(connection, context.RequestAborted));
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return BackendSelection.ClientGone();
-        }
-        catch (Exception ex)
-        {
-            Log.ResolverFailed(_logger, options.Resolver.Name, cluster.Id, ex);
-            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, RejectionReasons.ResolverFailed, $"Backend resolver '{options.Resolver.Name}' failed.", options.RetryAfter);
+            return failure;
         }
 
-        if (candidates.Count == 0)
-        {
-            return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, RejectionReasons.NoBackend, $"No backend is available for cluster '{cluster.Id}'.", options.RetryAfter);
-        }
-
-        var available = Filter(candidates, options, out var unhealthy, out var full);
-        var panic = false;
-        if (available.Count == 0)
-        {
-            if (unhealthy.Count > 0 && options.PanicMode)
-            {
-                Log.PanicMode(_logger, cluster.Id, unhealthy.Count);
-                available = unhealthy;
-                panic = true;
-            }
-            else
-            {
-                var errorType = full > 0 && unhealthy.Count == 0 ? RejectionReasons.BackendsFull : RejectionReasons.NoHealthyBackend;
-                var message = errorType == RejectionReasons.BackendsFull
-                    ? $"Every backend of cluster '{cluster.Id}' is at its connection limit."
-                    : $"No healthy backend is available for cluster '{cluster.Id}'.";
-                Log.NoBackend(_logger, cluster.Id, errorType);
-                return BackendSelection.Failed(StatusCodes.Status503ServiceUnavailable, errorType, message, options.RetryAfter);
-            }
-        }
-
-        var state = new AttemptState(this, context, connection, available, identityHeaders) { Panic = panic };
+        var available = candidates.Available;
+        var panic = candidates.Panic;
+        var state = new AttemptState(this, context, connection, available, identityHeaders) { Panic = panic, Tie = candidates.Tie, Tied = candidates.Tied };
         var pipeline = Pipelines.GetValue(options, o => BuildPipeline(o, _timeProvider));
         AttemptOutcome outcome;
         try
@@ -189,6 +158,9 @@ internal sealed partial class BackendSelector
 
         [LoggerMessage(EventId = EventIds.ResolverFailed, EventName = nameof(EventIds.ResolverFailed), Level = LogLevel.Error, Message = "Backend resolver {Resolver} failed for cluster {Cluster}.")]
         public static partial void ResolverFailed(ILogger logger, string resolver, string cluster, Exception exception);
+
+        [LoggerMessage(EventId = EventIds.AffinityBackendUnavailable, EventName = nameof(EventIds.AffinityBackendUnavailable), Level = LogLevel.Debug, Message = "Route {Route}: the backend the request is tied to is not available in cluster {Cluster}; the tie is dropped and another backend is chosen.")]
+        public static partial void AffinityBackendUnavailable(ILogger logger, string route, string cluster);
 
         [LoggerMessage(EventId = EventIds.ConnectDeadlineExceeded, EventName = nameof(EventIds.ConnectDeadlineExceeded), Level = LogLevel.Warning, Message = "Cluster {Cluster}: no backend connected within the connect deadline {Deadline} ({Tried} tried).")]
         public static partial void DeadlineExceeded(ILogger logger, string cluster, TimeSpan deadline, int tried);

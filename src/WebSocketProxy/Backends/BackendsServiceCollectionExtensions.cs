@@ -14,6 +14,10 @@ internal static class BackendsServiceCollectionExtensions
         services.TryAddSingleton<BackendSelector>();
         services.TryAddSingleton<ResolvedBackends>();
         services.TryAddSingleton<BackendConnector>();
+        services.AddHttpForwarder(); // YARP's forwarder for the HTTP half of ForwardHttp routes
+        services.TryAddSingleton<BackendAffinity>();
+        services.TryAddSingleton<BackendHttpForwarder>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, AffinityRouteValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterConfigValidator, BackendsClusterValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, BackendHandshakeRouteValidator>());
         services.TryAddSingleton<BackendDrainer>();

@@ -5,7 +5,7 @@ namespace WebSocketProxy.Configuration;
 public sealed record ConcurrentConnectionLimitConfig
 {
     /// <summary>Gets the maximum number of open sessions per client IP address.</summary>
-    /// <value>Defaults to 256 on every route, even one without this section, so one address cannot hold unbounded memory; 0 turns the limit off (trusted networks, load tests).</value>
+    /// <value>Defaults to 100 on every route, even one without this section, so one address cannot hold unbounded memory; 0 turns the limit off (trusted networks, load tests).</value>
     public int? PerIp { get; init; }
 
     /// <summary>Gets the maximum number of open sessions per authenticated user (anonymous clients count per IP address).</summary>

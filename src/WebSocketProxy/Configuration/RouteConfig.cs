@@ -7,6 +7,18 @@ public sealed record RouteConfig
     /// <value>Required. The value of a catch-all parameter is appended to the backend address.</value>
     public string? Path { get; init; }
 
+    /// <summary>Gets what a request must match besides <see cref="Path"/>: host names, headers and query parameters.</summary>
+    /// <value>None by default: the path alone selects the route.</value>
+    public RouteMatchConfig? Match { get; init; }
+
+    /// <summary>Gets whether requests on this route that are not WebSocket upgrades (SignalR negotiate, long polling, Socket.IO polling, server-sent events) are forwarded to the cluster over HTTP.</summary>
+    /// <value>Defaults to <see langword="false"/>: anything but an upgrade is answered 400.</value>
+    public bool? ForwardHttp { get; init; }
+
+    /// <summary>Gets how a client's HTTP requests and its WebSocket upgrade stay on one backend (see <see cref="SessionAffinityConfig"/>).</summary>
+    /// <value>On by default when <see cref="ForwardHttp"/> is on.</value>
+    public SessionAffinityConfig? Affinity { get; init; }
+
     /// <summary>Gets the id of the cluster that serves this route.</summary>
     /// <value>Required.</value>
     public string? Cluster { get; init; }
@@ -41,7 +53,7 @@ public sealed record RouteConfig
 
     /// <summary>Gets how long the proxy waits for the pong to its ping before it considers a leg dead.</summary>
     /// <value>
-    /// Defaults to 30 seconds: the proxy sends real pings on both legs every <see cref="KeepAliveInterval"/>, and a leg whose
+    /// Defaults to 20 seconds: the proxy sends real pings on both legs every <see cref="KeepAliveInterval"/>, and a leg whose
     /// peer does not answer in time (a half-open connection, a vanished client) is aborted and the other leg closed
     /// (1001 to the backend, 1014 to the client). <see cref="TimeSpan.Zero"/> sends unsolicited pongs only, which detect nothing.
     /// </value>
@@ -117,7 +129,7 @@ public sealed record RouteConfig
     public bool? CloseOnTokenExpiry { get; init; }
 
     /// <summary>Gets how many sessions may be open at once per client IP address and per user.</summary>
-    /// <value>256 sessions per IP address and no per-user limit by default (see <see cref="ConcurrentConnectionLimitConfig.PerIp"/>).</value>
+    /// <value>100 sessions per IP address and no per-user limit by default (see <see cref="ConcurrentConnectionLimitConfig.PerIp"/>).</value>
     public ConcurrentConnectionLimitConfig? ConcurrentConnections { get; init; }
 
     /// <summary>Gets the per-connection message rate limit.</summary>

@@ -1,5 +1,6 @@
 using WebSocketProxy.Admission;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -39,6 +40,8 @@ public static class WebSocketProxyServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, SessionRouteValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, MessagesRouteValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, EndpointPolicyValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, RouteMatchValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, RouteMatchMatcherPolicy>());
         services.AddWebSocketProxyAdmission();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackendResolver, ConfigBackendResolver>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, PowerOfTwoChoicesPolicy>());

@@ -15,6 +15,7 @@ internal static class EventIds
     public const int SessionStarted = 102;
     public const int SessionEnded = 103;
     public const int ClientAcceptFailed = 104;
+    public const int HttpRequestFailed = 105;
     public const int LegFailed = 110;
     public const int SessionViolation = 111;
     public const int IdleTimeout = 112;
@@ -32,6 +33,9 @@ internal static class EventIds
     public const int PanicMode = 204;
     public const int ConnectDeadlineExceeded = 205;
     public const int BackendConnectFailureDetail = 206;
+    public const int AffinityBackendUnavailable = 207;
+    public const int HttpForwardFailed = 208;
+    public const int HttpForwardRetried = 209;
     public const int DnsResolved = 210;
     public const int DnsRefreshFailed = 211;
     public const int DnsHostFailed = 212;

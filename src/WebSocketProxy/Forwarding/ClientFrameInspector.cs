@@ -35,6 +35,9 @@ internal sealed class ClientFrameInspector : Stream
     /// <summary>Gets or sets what to do when the client breaks a limit; called at most once, with the close reason.</summary>
     public Action<string>? OnViolation { get; set; }
 
+    /// <summary>Gets how many frames the client's current (or last) message has been split into so far.</summary>
+    public int FramesInMessage => Volatile.Read(ref _framesInMessage);
+
     /// <summary>Gets whether the client's close frame has been read in full.</summary>
     public bool CloseFrameReceived { get; private set; }
 

@@ -26,6 +26,7 @@ internal sealed partial class ProxyRequestHandler
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ProxyRequestHandler> _logger;
     private readonly ILogger<ProxySession> _sessionLogger;
+    private readonly BackendHttpForwarder _httpForwarder;
 
     public ProxyRequestHandler(
         IProxyConfigSource config,
@@ -35,8 +36,10 @@ internal sealed partial class ProxyRequestHandler
         ProxyMetrics metrics,
         TimeProvider timeProvider,
         ILogger<ProxyRequestHandler> logger,
-        ILogger<ProxySession> sessionLogger)
+        ILogger<ProxySession> sessionLogger,
+        BackendHttpForwarder httpForwarder)
     {
+        _httpForwarder = httpForwarder;
         _config = config;
         _selector = selector;
         _sessions = sessions;
@@ -51,6 +54,12 @@ internal sealed partial class ProxyRequestHandler
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
+            if (route.Config.ForwardHttp == true && !IsUpgradeAttempt(context))
+            {
+                await ForwardHttpAsync(context, route, inlineCluster); // ProxyRequestHandler.Http.cs
+                return;
+            }
+
             await RejectNonWebSocketAsync(context, route);
             return;
         }

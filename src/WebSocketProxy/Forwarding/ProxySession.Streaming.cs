@@ -18,6 +18,8 @@ internal sealed partial class ProxySession
         var gather = _coalesce && direction == MessageDirection.BackendToClient ? _clientTransport as CoalescingStream : null;
         var limiter = _limits?.For(direction);
         var midMessage = false;
+        var inspector = direction == MessageDirection.ClientToBackend ? _inspector : null;
+        var chargedFrames = 0;
         var dropping = false;
         byte[]? buffer = null;
         var betweenMessages = false;
@@ -88,6 +90,7 @@ internal sealed partial class ProxySession
                     if (messageStart)
                     {
                         dropping = false;
+                        chargedFrames = 1;
                         var verdict = await limiter.AcquireAsync(messageStart: true, result.Count, Ended);
                         if (verdict == RateLimitVerdict.Close)
                         {
@@ -103,6 +106,18 @@ internal sealed partial class ProxySession
                     else if (!dropping && await limiter.AcquireAsync(messageStart: false, result.Count, Ended) == RateLimitVerdict.Close)
                     {
                         return PumpOutcome.Violation(WebSocketCloseStatus.PolicyViolation, "Message rate exceeded");
+                    }
+
+                    // Frames beyond the first count as messages: many tiny fragments cost what many messages cost.
+                    if (inspector is not null && !dropping && inspector.FramesInMessage > chargedFrames)
+                    {
+                        var frames = inspector.FramesInMessage;
+                        var extra = frames - chargedFrames;
+                        chargedFrames = frames;
+                        if (await limiter.ChargeFramesAsync(extra, Ended) == RateLimitVerdict.Close)
+                        {
+                            return PumpOutcome.Violation(WebSocketCloseStatus.PolicyViolation, "Message rate exceeded");
+                        }
                     }
 
                     if (dropping)

@@ -9,7 +9,7 @@ internal sealed class RouteModel
     public const long DefaultMaxMessageBytes = 1024 * 1024;
     public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan DefaultKeepAliveInterval = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan DefaultKeepAliveTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultKeepAliveTimeout = TimeSpan.FromSeconds(20);
     public static readonly TimeSpan DefaultSendTimeout = TimeSpan.FromSeconds(30);
     public const int DefaultMaxFramesPerMessage = 1024;
     public const int DefaultMaxControlFramesPerSecond = 50;

@@ -8,7 +8,7 @@ namespace WebSocketProxy.RateLimiting;
 internal sealed class ConnectionConcurrencyLimiter : IConcurrentSessionLimiter, IDisposable
 {
     /// <summary>Sessions per route and client IP address when a route sets no limit: bounds what one address can hold.</summary>
-    public const int DefaultPerIp = 256;
+    public const int DefaultPerIp = 100;
 
     private readonly PartitionedRateLimiter<PartitionKey> _limiter = PartitionedRateLimiter.Create<PartitionKey, PartitionKey>(
         static key => RateLimitPartition.GetConcurrencyLimiter(key, static k => new ConcurrencyLimiterOptions

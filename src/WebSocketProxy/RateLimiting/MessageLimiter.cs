@@ -27,6 +27,38 @@ internal sealed class MessageLimiter
         return wait == TimeSpan.Zero ? new ValueTask<RateLimitVerdict>(verdict) : WaitAsync(messageStart, bytes, wait, cancellationToken);
     }
 
+    /// <summary>
+    /// Charges the extra frames of a fragmented message as messages (a message of many tiny frames costs what many
+    /// messages cost). The frames are already being forwarded, so <c>Drop</c> charges them as debt; <c>Close</c> closes
+    /// when they exceed the budget; <c>Delay</c> waits.
+    /// </summary>
+    public async ValueTask<RateLimitVerdict> ChargeFramesAsync(int frames, CancellationToken cancellationToken)
+    {
+        var verdict = await ChargeFramesAsync(_connection, frames, cancellationToken);
+        return verdict == RateLimitVerdict.Allowed ? await ChargeFramesAsync(_user, frames, cancellationToken) : verdict;
+    }
+
+    private async ValueTask<RateLimitVerdict> ChargeFramesAsync(MessageLimitRule? rule, int frames, CancellationToken cancellationToken)
+    {
+        if (rule?.Messages is not { } messages)
+        {
+            return RateLimitVerdict.Allowed;
+        }
+
+        var force = rule.Action is ViolationAction.Drop or ViolationAction.DropWithNotice;
+        while (!messages.TryTake(frames, force, out var wait))
+        {
+            if (rule.Action == ViolationAction.Close)
+            {
+                return RateLimitVerdict.Close;
+            }
+
+            await Task.Delay(wait, _timeProvider, cancellationToken); // Delay: the sender is not read meanwhile
+        }
+
+        return RateLimitVerdict.Allowed;
+    }
+
     private async ValueTask<RateLimitVerdict> WaitAsync(bool messageStart, int bytes, TimeSpan wait, CancellationToken cancellationToken)
     {
         while (true)

@@ -32,12 +32,21 @@ internal static class ProxyEndpointFactory
         return builder;
     }
 
-    /// <summary>Adds the route's security policy (read by <see cref="WebSocketAccessToken"/>) and the ASP.NET Core metadata its configuration names.</summary>
+    /// <summary>Adds the route's security policy (read by <see cref="WebSocketAccessToken"/>), its match conditions and the ASP.NET Core metadata its configuration names.</summary>
     public static void AddStandardMetadata(IList<object> metadata, RouteModel route)
     {
         if (route.Features.Get<RouteSecurityPolicy>() is { } security)
         {
             metadata.Add(security);
+        }
+
+        if (route.Features.Get<RouteMatchPolicy>() is { } match)
+        {
+            metadata.Add(match);
+            if (match.Hosts.Length > 0)
+            {
+                metadata.Add(new HostAttribute(match.Hosts)); // ASP.NET Core's host matcher policy, as YARP uses it
+            }
         }
 
         var config = route.Config;

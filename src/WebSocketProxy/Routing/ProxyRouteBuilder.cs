@@ -4,7 +4,7 @@ namespace WebSocketProxy.Routing;
 
 /// <summary>Configures one route mapped in code with <c>MapWebSocketProxy(pattern, route => …)</c>.</summary>
 /// <remarks>Every method returns the same builder; the last call for a setting wins.</remarks>
-public sealed class ProxyRouteBuilder
+public sealed partial class ProxyRouteBuilder
 {
     internal ProxyRouteBuilder(string pattern)
     {

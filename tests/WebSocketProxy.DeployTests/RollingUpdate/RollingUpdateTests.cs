@@ -50,6 +50,7 @@ public sealed class RollingUpdateTests
             ["WebSocketProxy__DrainTimeout"] = DrainTimeout.ToString(),
             ["WebSocketProxy__Routes__echo__Path"] = "/ws",
             ["WebSocketProxy__Routes__echo__Cluster"] = "echo",
+            ["WebSocketProxy__Routes__echo__ConcurrentConnections__PerIp"] = "0", // 200 test sessions from one address: lift the default per-IP cap
             ["WebSocketProxy__Clusters__echo__Backends__main__Address"] = echo.WsUri("/echo").ToString(),
         }, ct);
         var ws = new Uri($"ws://127.0.0.1:{gateway.HttpUrl.Port}/ws");

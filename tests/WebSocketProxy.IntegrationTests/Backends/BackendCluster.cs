@@ -54,7 +54,7 @@ internal static class BackendCluster
         => TestGateway.StartAsync(
             o =>
             {
-                o.Routes["r"] = new RouteConfig { Path = "/ws/{**rest}", Cluster = "c" };
+                o.Routes["r"] = new RouteConfig { Path = "/ws/{**rest}", Cluster = "c", ConcurrentConnections = new ConcurrentConnectionLimitConfig { PerIp = 0 } }; // backend tests open many sessions from 127.0.0.1
                 o.Clusters["c"] = (cluster ?? (c => c))(new ClusterConfig { Backends = Backends(addresses) });
             },
             services,

@@ -59,7 +59,7 @@ public sealed class ProxyConfigBuilderTests
         route.MaxMessageBytes.Should().Be(1024 * 1024);
         route.IdleTimeout.Should().Be(TimeSpan.FromMinutes(5));
         route.HandshakePolicy().XForwarded.Should().Be(ForwardedHeadersMode.Set);
-        route.KeepAliveTimeout.Should().Be(TimeSpan.FromSeconds(30));
+        route.KeepAliveTimeout.Should().Be(TimeSpan.FromSeconds(20));
         route.SendTimeout.Should().Be(TimeSpan.FromSeconds(30));
         route.MaxFramesPerMessage.Should().Be(1024);
         var cluster = snapshot.Clusters["c"];
