@@ -36,6 +36,11 @@ var fakeLlm = await FakeLlmProvider.StartAndConfigureAsync(builder.Configuration
 
 var proxy = builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketProxy"))
     .AddLlm(); // LLM mode is opt-in: MapLlmWebSocket below needs it
+if (!string.IsNullOrEmpty(builder.Configuration["WebSocketProxy:Redis:Configuration"]))
+{
+    // Scale-out: session limits, the session directory and the LLM cache shared by every instance through Redis.
+    proxy.AddRedis();
+}
 
 // Observability: the proxy's meter and activity source (plus ASP.NET Core's), Prometheus at /metrics, and OTLP export
 // when OTEL_EXPORTER_OTLP_ENDPOINT is set (endpoint, protocol, headers, OTEL_SERVICE_NAME… from the standard variables).

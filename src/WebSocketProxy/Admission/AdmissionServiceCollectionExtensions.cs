@@ -11,6 +11,7 @@ internal static class AdmissionServiceCollectionExtensions
     public static IServiceCollection AddWebSocketProxyAdmission(this IServiceCollection services)
     {
         services.TryAddSingleton<ConnectionConcurrencyLimiter>();
+        services.TryAddSingleton<IConcurrentSessionLimiter>(static sp => sp.GetRequiredService<ConnectionConcurrencyLimiter>());
         services.TryAddSingleton<MessageRateLimiters>();
         services.TryAddSingleton<HandshakeGate>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, AdmissionRouteValidator>());

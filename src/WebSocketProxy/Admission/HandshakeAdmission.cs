@@ -9,9 +9,9 @@ namespace WebSocketProxy.Admission;
 /// <remarks>Dispose it when the connection ends, admitted or not: that returns the permits and the per-user limiters.</remarks>
 internal sealed class HandshakeAdmission : IDisposable
 {
-    private readonly ConnectionLeases? _leases;
+    private readonly IDisposable? _leases;
 
-    public HandshakeAdmission(ConnectionLeases? leases, SessionMessageLimits? messageLimits, KeyValuePair<string, string>[] identityHeaders, DateTimeOffset? closeAt)
+    public HandshakeAdmission(IDisposable? leases, SessionMessageLimits? messageLimits, KeyValuePair<string, string>[] identityHeaders, DateTimeOffset? closeAt)
     {
         _leases = leases;
         MessageLimits = messageLimits;

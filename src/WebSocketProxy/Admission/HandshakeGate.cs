@@ -15,11 +15,11 @@ namespace WebSocketProxy.Admission;
 /// </summary>
 internal sealed partial class HandshakeGate
 {
-    private readonly ConnectionConcurrencyLimiter _concurrency;
+    private readonly IConcurrentSessionLimiter _concurrency;
     private readonly MessageRateLimiters _messageLimits;
     private readonly ILogger<HandshakeGate> _logger;
 
-    public HandshakeGate(ConnectionConcurrencyLimiter concurrency, MessageRateLimiters messageLimits, ILogger<HandshakeGate> logger)
+    public HandshakeGate(IConcurrentSessionLimiter concurrency, MessageRateLimiters messageLimits, ILogger<HandshakeGate> logger)
     {
         _concurrency = concurrency;
         _messageLimits = messageLimits;
@@ -27,7 +27,7 @@ internal sealed partial class HandshakeGate
     }
 
     /// <summary>Admits or rejects a handshake. The returned admission must be disposed when the connection ends, admitted or not.</summary>
-    public HandshakeAdmission Admit(HttpContext context, AdmissionPolicy policy)
+    public async ValueTask<HandshakeAdmission> AdmitAsync(HttpContext context, AdmissionPolicy policy, CancellationToken cancellationToken)
     {
         var security = policy.Security;
         if (!security.IsOriginAllowed(context.Request))
@@ -38,11 +38,19 @@ internal sealed partial class HandshakeGate
 
         WebSocketAccessToken.Strip(context, security);
 
-        if (!_concurrency.TryAcquire(context, policy.RouteId, policy.ConcurrentConnections, out var leases, out var limit))
+        var permits = await _concurrency.TryAcquireAsync(context, policy.RouteId, policy.ConcurrentConnections, cancellationToken);
+        if (permits.Unavailable)
         {
-            Log.ConcurrencyRejected(_logger, context.TraceIdentifier, policy.RouteId, limit!);
-            return HandshakeAdmission.Reject(StatusCodes.Status429TooManyRequests, RejectionReasons.TooManyConnections, $"Too many open connections for this {limit}.", retryAfterSeconds: 1);
+            return HandshakeAdmission.Reject(StatusCodes.Status503ServiceUnavailable, RejectionReasons.LimitsUnavailable, "Connection limits cannot be checked right now.", retryAfterSeconds: 1);
         }
+
+        if (!permits.Acquired)
+        {
+            Log.ConcurrencyRejected(_logger, context.TraceIdentifier, policy.RouteId, permits.RefusedLimit!);
+            return HandshakeAdmission.Reject(StatusCodes.Status429TooManyRequests, RejectionReasons.TooManyConnections, $"Too many open connections for this {permits.RefusedLimit}.", retryAfterSeconds: 1);
+        }
+
+        var leases = permits.Permits;
 
         var limits = _messageLimits.Create(policy.RouteId, policy.MessageRateLimit, policy.UserMessageRateLimit, ClientKeys.User(context));
         var closeAt = security.CloseOnTokenExpiry ? TokenExpiry.Find(context) : null;

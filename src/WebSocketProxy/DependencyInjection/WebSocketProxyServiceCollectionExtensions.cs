@@ -34,6 +34,8 @@ public static class WebSocketProxyServiceCollectionExtensions
         services.TryAddSingleton<IProxyConfigSource>(static sp => sp.GetRequiredService<ProxyConfigManager>());
         services.TryAddSingleton<ProxyMetrics>();
         services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<LocalSessionDirectory>();
+        services.TryAddSingleton<ISessionDirectory>(static sp => sp.GetRequiredService<LocalSessionDirectory>());
         services.TryAddSingleton<ProxyRequestHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRouteConfigValidator, SessionRouteValidator>());
         services.AddWebSocketProxyMessages();

@@ -87,4 +87,16 @@ internal static class EventIds
     public const int MessageAudited = 720;
     public const int AuditRecordsDropped = 721;
     public const int AuditSinkFailed = 722;
+
+    // 800–899: Shared state across instances (the WebSocketProxy.Redis package)
+    public const int SharedStoreFailed = 800;
+    public const int SharedStoreRecovered = 801;
+    public const int SharedLimitFailOpen = 810;
+    public const int SharedLimitFailClosed = 811;
+    public const int SharedPermitReleaseFailed = 812;
+    public const int SharedMessageLimitFailed = 815;
+    public const int SessionDirectorySyncFailed = 820;
+    public const int SessionCommandReceived = 821;
+    public const int SessionCommandFailed = 822;
+    public const int SharedHeartbeatFailed = 825;
 }

@@ -40,6 +40,7 @@ internal sealed partial class ProxyMetrics
     private readonly Histogram<long> _genAiTokens;
     private readonly Histogram<double> _genAiDuration;
     private readonly Histogram<double> _genAiTimeToFirstChunk;
+    private readonly Counter<long> _sharedStoreFailures;
     private Func<IEnumerable<Measurement<int>>>? _backendHealth;
 
     public ProxyMetrics(IMeterFactory meterFactory)
@@ -57,6 +58,8 @@ internal sealed partial class ProxyMetrics
         meter.CreateObservableGauge("websocket_proxy.backend.health", ObserveBackendHealth, "{backend}", "Backend health: 1 when the backend takes new connections (healthy, breaker closed, not draining), 0 otherwise.");
         _llmTokens = meter.CreateCounter<long>("websocket_proxy.llm.tokens", "{token}", "Tokens used by LLM requests, by token type (input, output).");
         _llmTimeToFirstToken = meter.CreateHistogram<double>("websocket_proxy.llm.time_to_first_token", "s", "Time from a chat.request to its first delta.", tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencySeconds });
+        _llmTimeToFirstToken = meter.CreateHistogram<double>("websocket_proxy.llm.time_to_first_token", "s", "Time from a chat.request to its first delta.");
+        _sharedStoreFailures = meter.CreateCounter<long>("websocket_proxy.shared_store.failures", "{operation}", "Operations on the shared store (Redis) that failed or timed out, by feature and outcome (fail_open, fail_closed, skipped).");
         _llmRequests = meter.CreateCounter<long>("websocket_proxy.llm.requests", "{request}", "Finished LLM requests, by outcome.");
         _llmCost = meter.CreateCounter<double>("websocket_proxy.llm.cost", "{currency}", "Estimated cost of LLM requests, in the currency of the configured prices.");
         _closes = meter.CreateCounter<long>("websocket_proxy.closes", "{close}", "Close statuses of ended sessions: one per leg (side: client or backend), with who ended the session first (initiator: client, backend or proxy).");
@@ -73,6 +76,9 @@ internal sealed partial class ProxyMetrics
 
     /// <summary>Gets the running totals the status feed shows (ended sessions' traffic and close statuses); kept whether or not a listener is attached.</summary>
     public SessionStatistics Statistics { get; } = new();
+    /// <summary>Counts a failed or timed-out operation on the shared store and what the feature did instead.</summary>
+    public void SharedStoreFailed(string feature, string outcome)
+        => _sharedStoreFailures.Add(1, new KeyValuePair<string, object?>("feature", feature), new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>Sets where the backend health gauge reads its measurements (the backends stage owns the state).</summary>
     public void ObserveBackendHealth(Func<IEnumerable<Measurement<int>>> source) => Volatile.Write(ref _backendHealth, source);

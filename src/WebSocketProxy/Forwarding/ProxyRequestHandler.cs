@@ -89,7 +89,7 @@ internal sealed partial class ProxyRequestHandler
         using var activity = ProxyActivitySource.StartConnection(context, route.Id, cluster.Id);
 
         // Admission → backend selection and connect → accept → session: each stage hands the next what it decided.
-        using var admission = _gate.Admit(context, route.Features.Require<AdmissionPolicy>());
+        using var admission = await _gate.AdmitAsync(context, route.Features.Require<AdmissionPolicy>(), context.RequestAborted);
         if (admission.Rejection is { } rejection)
         {
             if (rejection.RetryAfterSeconds is { } retryAfter)

@@ -27,6 +27,9 @@ public static class RejectionReasons
     /// <summary>A concurrent-session limit per IP address or user is reached (429).</summary>
     public const string TooManyConnections = "too_many_connections";
 
+    /// <summary>A shared limit store (Redis) could not answer and its limits are configured to fail closed (503).</summary>
+    public const string LimitsUnavailable = "limits_unavailable";
+
     /// <summary>The cluster's backend resolver failed (503).</summary>
     public const string ResolverFailed = "resolver_failed";
 

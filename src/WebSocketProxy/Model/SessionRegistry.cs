@@ -6,7 +6,7 @@ namespace WebSocketProxy.Model;
 /// <summary>Every live session of this process, through its control surface: for drains, operators and counts.</summary>
 internal sealed class SessionRegistry
 {
-    private readonly ConcurrentDictionary<ISessionControl, Task> _sessions = new();
+    private readonly ConcurrentDictionary<ISessionControl, LiveSession> _sessions = new();
     private volatile bool _draining;
 
     /// <summary>Gets the number of live sessions.</summary>
@@ -15,11 +15,20 @@ internal sealed class SessionRegistry
     /// <summary>Gets whether the host is shutting down: new upgrades are refused with 503.</summary>
     public bool IsDraining => _draining;
 
-    public void Add(ISessionControl session, Task running) => _sessions[session] = running;
+    public void Add(ISessionControl session, Task running) => _sessions[session] = new LiveSession(running, DateTimeOffset.UtcNow);
 
     public void Remove(ISessionControl session) => _sessions.TryRemove(session, out _);
 
     public ICollection<ISessionControl> Snapshot() => _sessions.Keys;
+
+    /// <summary>Gets every live session with when it was registered (for session directories).</summary>
+    public IEnumerable<(ISessionControl Session, DateTimeOffset Started)> WithStartTimes()
+    {
+        foreach (var (session, live) in _sessions)
+        {
+            yield return (session, live.Started);
+        }
+    }
 
     /// <summary>
     /// Refuses new sessions, closes every live one with 1001 — the client first, whose answer closes the backend, so no
@@ -29,10 +38,10 @@ internal sealed class SessionRegistry
     {
         _draining = true;
         var running = new List<Task>(_sessions.Count);
-        foreach (var (session, task) in _sessions)
+        foreach (var (session, live) in _sessions)
         {
             session.CloseClientFirst(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down");
-            running.Add(task);
+            running.Add(live.Running);
         }
 
         try
@@ -47,4 +56,6 @@ internal sealed class SessionRegistry
             }
         }
     }
+
+    private readonly record struct LiveSession(Task Running, DateTimeOffset Started);
 }

@@ -5,7 +5,7 @@ using WebSocketProxy.Configuration;
 namespace WebSocketProxy.RateLimiting;
 
 /// <summary>Concurrent sessions per route and client IP address / user: partitioned concurrency limiters whose permits a session holds for its lifetime.</summary>
-internal sealed class ConnectionConcurrencyLimiter : IDisposable
+internal sealed class ConnectionConcurrencyLimiter : IConcurrentSessionLimiter, IDisposable
 {
     /// <summary>Sessions per route and client IP address when a route sets no limit: bounds what one address can hold.</summary>
     public const int DefaultPerIp = 100;
@@ -58,6 +58,10 @@ internal sealed class ConnectionConcurrencyLimiter : IDisposable
         leases = new ConnectionLeases(ipLease, userLease);
         return true;
     }
+
+    /// <inheritdoc />
+    public ValueTask<ConcurrencyDecision> TryAcquireAsync(HttpContext context, string routeId, ConcurrentConnectionLimitConfig? config, CancellationToken cancellationToken)
+        => new(TryAcquire(context, routeId, config, out var leases, out var limit) ? ConcurrencyDecision.Admitted(leases) : ConcurrencyDecision.Refused(limit!));
 
     /// <summary>Validates a concurrent-session limit, adding every error to <paramref name="errors"/>.</summary>
     public static void Validate(ConcurrentConnectionLimitConfig? config, string key, List<string> errors)

@@ -5,33 +5,36 @@ namespace WebSocketProxy.RateLimiting;
 /// <summary>One configured message rate limit applied to one direction: a message bucket, a byte bucket, and what to do on exceed.</summary>
 internal sealed class MessageLimitRule
 {
-    private MessageLimitRule(TokenBucket? messages, TokenBucket? bytes, ViolationAction action)
+    private MessageLimitRule(ITokenBucket? messages, ITokenBucket? bytes, ViolationAction action)
     {
         Messages = messages;
         Bytes = bytes;
         Action = action;
     }
 
-    public TokenBucket? Messages { get; }
+    public ITokenBucket? Messages { get; }
 
-    public TokenBucket? Bytes { get; }
+    public ITokenBucket? Bytes { get; }
 
     public ViolationAction Action { get; }
 
-    public static MessageLimitRule Create(MessageRateLimitConfig config, TimeProvider timeProvider)
+    public static MessageLimitRule Create(MessageRateLimitConfig config, TimeProvider timeProvider) => Create(config, timeProvider, null, null);
+
+    /// <summary>Creates a rule whose buckets come from <paramref name="shared"/> (keyed <c>{key}:messages</c> / <c>{key}:bytes</c>) when given.</summary>
+    public static MessageLimitRule Create(MessageRateLimitConfig config, TimeProvider timeProvider, ISharedTokenBuckets? shared, string? key)
     {
-        TokenBucket? messages = null;
+        ITokenBucket? messages = null;
         if (config.PermitsPerSecond is { } perSecond and > 0)
         {
             var burst = config.Burst is { } b and > 0 ? b : Math.Max(1, Math.Ceiling(perSecond));
-            messages = new TokenBucket(perSecond, burst, timeProvider);
+            messages = shared is null ? new TokenBucket(perSecond, burst, timeProvider) : shared.Create(key + ":messages", perSecond, burst);
         }
 
-        TokenBucket? bytes = null;
+        ITokenBucket? bytes = null;
         if (config.BytesPerSecond is { } bytesPerSecond and > 0)
         {
             var burst = config.BytesBurst is { } b and > 0 ? b : bytesPerSecond;
-            bytes = new TokenBucket(bytesPerSecond, burst, timeProvider);
+            bytes = shared is null ? new TokenBucket(bytesPerSecond, burst, timeProvider) : shared.Create(key + ":bytes", bytesPerSecond, burst);
         }
 
         return new MessageLimitRule(messages, bytes, config.OnExceeded ?? ViolationAction.Delay);

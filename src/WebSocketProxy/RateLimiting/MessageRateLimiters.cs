@@ -8,10 +8,12 @@ internal sealed class MessageRateLimiters
     private readonly Dictionary<UserRuleKey, UserRule> _userRules = [];
     private readonly Lock _lock = new();
     private readonly TimeProvider _timeProvider;
+    private readonly ISharedTokenBuckets? _shared;
 
-    public MessageRateLimiters(TimeProvider timeProvider)
+    public MessageRateLimiters(TimeProvider timeProvider, ISharedTokenBuckets? shared = null)
     {
         _timeProvider = timeProvider;
+        _shared = shared;
     }
 
     /// <summary>Gets the number of per-user rules alive (for tests: released when a user's last session ends).</summary>
@@ -59,7 +61,7 @@ internal sealed class MessageRateLimiters
             {
                 if (!_userRules.TryGetValue(key, out var entry))
                 {
-                    entry = new UserRule(MessageLimitRule.Create(shared, _timeProvider));
+                    entry = new UserRule(MessageLimitRule.Create(shared, _timeProvider, _shared, $"{routeId}:{userKey}:{(direction == MessageDirection.ClientToBackend ? "in" : "out")}"));
                     _userRules[key] = entry;
                 }
 

@@ -5,7 +5,7 @@ namespace WebSocketProxy.RateLimiting;
 /// A take larger than the capacity succeeds when the bucket is full and leaves it in debt, so a message bigger than
 /// the burst is slowed, never starved. A forced take always succeeds (a message already half forwarded must finish).
 /// </remarks>
-internal sealed class TokenBucket
+internal sealed class TokenBucket : ITokenBucket
 {
     private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(1);
 

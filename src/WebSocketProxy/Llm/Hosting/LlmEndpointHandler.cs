@@ -50,12 +50,12 @@ internal sealed partial class LlmEndpointHandler(
         var routeOptions = route.Build(llm);
 
         // The same gate as proxy routes: Origin policy, browser-token removal, concurrent-socket limits.
-        using var admission = gate.Admit(context, AdmissionPolicy.Create("llm:" + route.Pattern, new RouteConfig
+        using var admission = await gate.AdmitAsync(context, AdmissionPolicy.Create("llm:" + route.Pattern, new RouteConfig
         {
             AllowedOrigins = routeOptions.AllowedOrigins,
             AllowMissingOrigin = routeOptions.AllowMissingOrigin,
             ConcurrentConnections = routeOptions.ConcurrentConnections,
-        }));
+        }), context.RequestAborted);
         if (admission.Rejection is { } rejection)
         {
             await RefuseAsync(context, rejection.StatusCode, rejection.Message, rejection.RetryAfterSeconds);

@@ -48,12 +48,12 @@ internal sealed partial class LlmRealtimeHandler(
 
         var llm = options.Current;
         var routeOptions = route.Build(llm);
-        using var admission = gate.Admit(context, AdmissionPolicy.Create("llm:" + route.Pattern, new RouteConfig
+        using var admission = await gate.AdmitAsync(context, AdmissionPolicy.Create("llm:" + route.Pattern, new RouteConfig
         {
             AllowedOrigins = routeOptions.AllowedOrigins,
             AllowMissingOrigin = routeOptions.AllowMissingOrigin,
             ConcurrentConnections = routeOptions.ConcurrentConnections,
-        }));
+        }), context.RequestAborted);
         if (admission.Rejection is { } rejection)
         {
             await RefuseAsync(context, rejection.StatusCode, rejection.Message, rejection.RetryAfterSeconds);

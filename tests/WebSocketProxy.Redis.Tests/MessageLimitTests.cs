@@ -1,0 +1,46 @@
+using FluentAssertions;
+using WebSocketProxy.Configuration;
+using WebSocketProxy.Testing;
+
+namespace WebSocketProxy.Redis.Tests;
+
+/// <summary>A per-user message limit spent on one instance counts on the other.</summary>
+public sealed class MessageLimitTests
+{
+    [Fact]
+    public async Task A_per_user_message_budget_is_shared_by_both_instances()
+    {
+        var ct = Ws.Timeout(30);
+        var (configuration, owned) = await RedisServer.SharedOrOwnAsync(ct);
+        await using var _ = owned;
+        await using var backend = await TestBackend.StartEchoAsync();
+        var prefix = RedisGateways.NewPrefix();
+
+        // 10 messages, practically no refill during the test; every refused message gets a notice, so each send has an answer.
+        static RouteConfig TenPerUser(RouteConfig route) => route with
+        {
+            UserMessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 0.001, Burst = 10, OnExceeded = ViolationAction.DropWithNotice },
+        };
+        await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TenPerUser);
+        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TenPerUser);
+        using var onA = await Ws.ConnectAsync(a.Ws("/ws/x"), ct);
+        using var onB = await Ws.ConnectAsync(b.Ws("/ws/x"), ct);
+
+        var forwarded = 0;
+        for (var i = 0; i < 15; i++)
+        {
+            foreach (var socket in new[] { onA, onB })
+            {
+                await socket.SendTextAsync("m" + i, ct);
+                var answer = await socket.ReceiveMessageAsync(ct);
+                if (!answer.Text.Contains("message.rejected", StringComparison.Ordinal))
+                {
+                    forwarded++;
+                }
+            }
+        }
+
+        // Exact over time; each instance may borrow at most one lease slice (1 token here) ahead of Redis's answer.
+        forwarded.Should().BeInRange(9, 12, "30 messages against one shared budget of 10");
+    }
+}
