@@ -18,6 +18,12 @@ public sealed class RedisOptions
     /// </summary>
     public bool FailOpen { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets whether LLM budgets admit when Redis cannot answer (each instance then applies the budgets on its
+    /// own, as without Redis) or refuse the request with <c>rate_limited</c>; <see langword="null"/> (the default) follows <see cref="FailOpen"/>.
+    /// </summary>
+    public bool? LlmBudgetsFailOpen { get; set; }
+
     /// <summary>Gets or sets the bound on every Redis command; a slower answer counts as a failure. Default 1 second.</summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -31,6 +31,7 @@ internal static class LlmServices
         services.TryAddSingleton<LlmRealtimeHandler>();
         services.TryAddSingleton<LlmChatProcessor>();
         services.TryAddSingleton<LlmBudgetLedger>();
+        services.TryAddSingleton<ILlmBudgetStore>(static sp => sp.GetRequiredService<LlmBudgetLedger>());
         services.TryAddSingleton<LlmDeploymentPool>();
         services.TryAddSingleton<LlmAdapterPipeline>();
         services.TryAddSingleton<LlmResponseCache>();
