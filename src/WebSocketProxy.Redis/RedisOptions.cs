@@ -36,5 +36,8 @@ public sealed class RedisOptions
     /// </summary>
     public TimeSpan? EntryTimeToLive { get; set; }
 
+    /// <summary>Gets or sets how long LLM usage totals (per UTC day, client key and model) are kept. Default 35 days.</summary>
+    public TimeSpan UsageRetention { get; set; } = TimeSpan.FromDays(35);
+
     internal TimeSpan EffectiveTimeToLive => EntryTimeToLive ?? (HeartbeatInterval * 3);
 }

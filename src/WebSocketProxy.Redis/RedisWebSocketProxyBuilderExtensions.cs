@@ -50,6 +50,8 @@ public static class RedisWebSocketProxyBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<ISessionDirectory>(static sp => sp.GetRequiredService<RedisSessionDirectory>()));
         services.TryAddSingleton<RedisLlmBudgetStore>();
         services.Replace(ServiceDescriptor.Singleton<ILlmBudgetStore>(static sp => sp.GetRequiredService<RedisLlmBudgetStore>()));
+        services.TryAddSingleton<RedisUsageTotals>();
+        services.Replace(ServiceDescriptor.Singleton<IUsageTotals>(static sp => sp.GetRequiredService<RedisUsageTotals>()));
         services.AddSingleton<IHostedService, RedisHeartbeatService>();
 
         // HybridCache (the LLM response cache) uses a registered IDistributedCache as its second level.

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Admin;
 
@@ -59,6 +60,14 @@ internal static class AdminEndpoints
             .WithName("WebSocketProxyResumeBackend")
             .WithSummary("Puts a drained backend back into service on every instance.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/usage", async Task<Results<Ok<IReadOnlyList<UsageTotal>>, ProblemHttpResult>> (DateOnly? day, string? client, string? model, HttpContext context) =>
+                await admin.UsageAsync(day, client, model, context.RequestAborted) is { } totals
+                    ? TypedResults.Ok(totals)
+                    : TypedResults.Problem("The usage store (Redis) cannot answer now.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Usage unavailable"))
+            .WithName("WebSocketProxyUsage")
+            .WithSummary("Lists LLM usage totals of a UTC day (default today) per client key (user:…, key:…, ip:…) and model: requests, input, output and cached tokens, estimated cost. Every instance's with Redis.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapGet("/status", () => TypedResults.Ok(admin.Report(maxSessions: 100, includePersonal: true)))
             .WithName("WebSocketProxyStatus")

@@ -20,9 +20,11 @@ internal sealed partial class AdminOperations
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<AdminOperations> _logger;
+    private readonly IUsageTotals? _usage;
 
-    public AdminOperations(SessionRegistry sessions, ISessionDirectory directory, IProxyConfigSource config, IBackendDrainer drainer, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<AdminOperations> logger)
+    public AdminOperations(SessionRegistry sessions, ISessionDirectory directory, IProxyConfigSource config, IBackendDrainer drainer, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<AdminOperations> logger, IUsageTotals? usage = null)
     {
+        _usage = usage;
         _sessions = sessions;
         _directory = directory;
         _config = config;

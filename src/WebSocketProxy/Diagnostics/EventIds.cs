@@ -104,4 +104,5 @@ internal static class EventIds
     public const int SharedBudgetChargeFailed = 832;
     public const int SharedBudgetReconcileFailed = 833;
     public const int SharedUsageFailed = 835;
+    public const int SharedUsageReadFailed = 836;
 }
