@@ -158,8 +158,9 @@ internal sealed partial class RedisLlmBudgetStore : ILlmBudgetStore, ILlmBudgetS
                 .ConfigureAwait(false);
             return (long)held == 1;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
+            // Also when the host stops meanwhile (the multiplexer is disposed): the reservation expires with its time to live.
             _metrics.SharedStoreFailed(Feature, "reconcile_dropped");
             Log.ReconcileFailed(_logger, key, ex.Message);
             return false;
