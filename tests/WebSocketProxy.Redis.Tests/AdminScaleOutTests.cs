@@ -22,6 +22,7 @@ public sealed class AdminScaleOutTests
         var prefix = RedisGateways.NewPrefix();
         await using var a = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix);
         await using var b = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix);
+        await RedisGateways.ConnectedAsync(ct, a, b);
         using var http = new HttpClient { BaseAddress = a.Http("/") };
         var bInstance = b.Services.GetRequiredService<ISessionDirectory>().InstanceId;
 
@@ -66,6 +67,7 @@ public sealed class AdminScaleOutTests
         var prefix = RedisGateways.NewPrefix();
         await using var a = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix);
         await using var b = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix);
+        await RedisGateways.ConnectedAsync(ct, a, b);
         using var http = new HttpClient { BaseAddress = a.Http("/") };
         void Alice(ClientWebSocketOptions o) => o.SetRequestHeader(RedisGateways.ApiKeyHeader, RedisGateways.AliceKey);
         void Bob(ClientWebSocketOptions o) => o.SetRequestHeader(RedisGateways.ApiKeyHeader, RedisGateways.BobKey);

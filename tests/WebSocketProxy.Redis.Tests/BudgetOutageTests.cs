@@ -24,8 +24,9 @@ public sealed class BudgetOutageTests
         await using var redis = await RedisServer.StartAsync(ct);
         await using var backend = await TestBackend.StartEchoAsync();
         var prefix = RedisGateways.NewPrefix();
-        await using var open = await RedisGateways.StartWithAdminAsync(backend.WsUri(), redis.Configuration, prefix);
-        await using var closed = await RedisGateways.StartWithAdminAsync(backend.WsUri(), redis.Configuration, prefix, o => o.LlmBudgetsFailOpen = false);
+        await using var open = await RedisGateways.StartWithAdminAsync(backend.WsUri(), redis.Configuration, prefix, o => o.OperationTimeout = TimeSpan.FromMilliseconds(500));
+        await using var closed = await RedisGateways.StartWithAdminAsync(backend.WsUri(), redis.Configuration, prefix, o => { o.LlmBudgetsFailOpen = false; o.OperationTimeout = TimeSpan.FromMilliseconds(500); });
+        await RedisGateways.ConnectedAsync(ct, open, closed);
         var onOpen = open.Services.GetRequiredService<ILlmBudgetStore>();
         var onClosed = closed.Services.GetRequiredService<ILlmBudgetStore>();
         using var failures = new MetricCollector<long>(open.Services.GetRequiredService<IMeterFactory>(), WebSocketProxyDiagnostics.MeterName, "websocket_proxy.shared_store.failures");

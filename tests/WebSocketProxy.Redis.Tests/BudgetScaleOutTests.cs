@@ -19,8 +19,9 @@ public sealed class BudgetScaleOutTests
         await using var _ = owned;
         await using var backend = await TestBackend.StartEchoAsync();
         var prefix = RedisGateways.NewPrefix();
-        await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
-        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
+        await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, o => o.OperationTimeout = TimeSpan.FromSeconds(5));
+        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, o => o.OperationTimeout = TimeSpan.FromSeconds(5));
+        await RedisGateways.ConnectedAsync(ct, a, b);
         var onA = a.Services.GetRequiredService<ILlmBudgetStore>();
         var onB = b.Services.GetRequiredService<ILlmBudgetStore>();
         onA.Should().BeOfType<RedisLlmBudgetStore>();
@@ -67,9 +68,10 @@ public sealed class BudgetScaleOutTests
         await using var _ = owned;
         await using var backend = await TestBackend.StartEchoAsync();
         var prefix = RedisGateways.NewPrefix();
-        var ttl = TimeSpan.FromSeconds(1);
-        var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, o => o.EntryTimeToLive = ttl);
-        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, o => o.EntryTimeToLive = ttl);
+        var ttl = TimeSpan.FromSeconds(2);
+        var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, o => { o.EntryTimeToLive = ttl; o.OperationTimeout = TimeSpan.FromSeconds(5); });
+        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, o => { o.EntryTimeToLive = ttl; o.OperationTimeout = TimeSpan.FromSeconds(5); });
+        await RedisGateways.ConnectedAsync(ct, a, b);
         var onB = b.Services.GetRequiredService<ILlmBudgetStore>();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(configuration);
         var held = (RedisKey)(prefix + "budget:{user:alice}:held");

@@ -22,6 +22,7 @@ public sealed class LlmScaleOutTests
         var prefix = RedisGateways.NewPrefix();
         await using var a = await StartAsync(upstream, configuration, prefix);
         await using var b = await StartAsync(upstream, configuration, prefix);
+        await RedisGateways.ConnectedAsync(ct, a, b);
         using var onA = await Ws.ConnectAsync(a.Ws("/llm"), ct, o => o.AddSubProtocol("llm.v1"));
         using var onB = await Ws.ConnectAsync(b.Ws("/llm"), ct, o => o.AddSubProtocol("llm.v1"));
 
@@ -71,7 +72,7 @@ public sealed class LlmScaleOutTests
                     o.Configuration = configuration;
                     o.KeyPrefix = prefix;
                     o.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
-                    o.OperationTimeout = TimeSpan.FromMilliseconds(500);
+                    o.OperationTimeout = TimeSpan.FromSeconds(5);
                 }),
             app =>
             {

@@ -21,8 +21,9 @@ public sealed class MessageLimitTests
         {
             UserMessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 0.001, Burst = 10, OnExceeded = ViolationAction.DropWithNotice },
         };
-        await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TenPerUser);
-        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TenPerUser);
+        await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, o => o.OperationTimeout = TimeSpan.FromSeconds(5), TenPerUser);
+        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, o => o.OperationTimeout = TimeSpan.FromSeconds(5), TenPerUser);
+        await RedisGateways.ConnectedAsync(ct, a, b);
         using var onA = await Ws.ConnectAsync(a.Ws("/ws/x"), ct);
         using var onB = await Ws.ConnectAsync(b.Ws("/ws/x"), ct);
 

@@ -28,8 +28,8 @@ internal static class RedisGateways
 
     /// <summary>
     /// An instance with API-key users (<c>alice-key</c>, <c>bob-key</c>), the admin API under <c>/_proxy</c> (no
-    /// authorization: the tests are the operator), route <c>r</c> to cluster <c>c</c> with backend <c>b1</c> and a
-    /// 200 ms drain grace period.
+    /// authorization: the tests are the operator), route <c>r</c> to cluster <c>c</c> with backend <c>b1</c>, a
+    /// 200 ms drain grace period and a 5 s operation timeout (outage tests set a short one).
     /// </summary>
     public static Task<TestGateway> StartWithAdminAsync(Uri backend, string configuration, string prefix, Action<RedisOptions>? redis = null, Action<IServiceCollection>? services = null)
         => TestGateway.StartAsync(
@@ -54,7 +54,7 @@ internal static class RedisGateways
                     o.Configuration = configuration;
                     o.KeyPrefix = prefix;
                     o.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
-                    o.OperationTimeout = TimeSpan.FromMilliseconds(500);
+                    o.OperationTimeout = TimeSpan.FromSeconds(5); // on a loaded machine a pub/sub round trip can take over a second
                     redis?.Invoke(o);
                 });
                 services?.Invoke(s);
@@ -64,6 +64,13 @@ internal static class RedisGateways
                 app.MapWebSocketProxy();
                 app.MapWebSocketProxyAdmin("/_proxy");
             });
+
+    /// <summary>
+    /// Waits until every gateway's Redis connection is up: until then a feature degrades as documented (fail open to
+    /// its local state), which a test of the shared behaviour must not race with on a loaded machine.
+    /// </summary>
+    public static Task ConnectedAsync(CancellationToken cancellationToken, params TestGateway[] gateways)
+        => Eventually.HoldsAsync(() => gateways.All(g => g.Services.GetRequiredService<RedisConnection>().IsConnected), cancellationToken);
 
     public static string NewPrefix() => "wsptest:" + Guid.NewGuid().ToString("N")[..12] + ":";
 }

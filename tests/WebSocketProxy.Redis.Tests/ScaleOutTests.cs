@@ -23,6 +23,7 @@ public sealed class ScaleOutTests
         var prefix = RedisGateways.NewPrefix();
         await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TwoPerUser);
         await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TwoPerUser);
+        await RedisGateways.ConnectedAsync(ct, a, b);
 
         using var first = await Ws.ConnectAsync(a.Ws("/ws/x"), ct);
         using var second = await Ws.ConnectAsync(b.Ws("/ws/x"), ct);
@@ -45,6 +46,7 @@ public sealed class ScaleOutTests
         var prefix = RedisGateways.NewPrefix();
         await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
         await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
+        await RedisGateways.ConnectedAsync(ct, a, b);
 
         var key = "answer:" + Guid.NewGuid().ToString("N");
         await a.Services.GetRequiredService<HybridCache>().SetAsync(key, "written by A", cancellationToken: ct);
@@ -63,6 +65,7 @@ public sealed class ScaleOutTests
         var prefix = RedisGateways.NewPrefix();
         await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
         await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
+        await RedisGateways.ConnectedAsync(ct, a, b);
         var directoryA = a.Services.GetRequiredService<ISessionDirectory>();
         var directoryB = b.Services.GetRequiredService<ISessionDirectory>();
 

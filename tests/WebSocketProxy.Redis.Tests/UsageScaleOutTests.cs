@@ -20,8 +20,9 @@ public sealed class UsageScaleOutTests
         await using var _ = owned;
         await using var backend = await TestBackend.StartEchoAsync();
         var prefix = RedisGateways.NewPrefix();
-        await using var a = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix);
-        await using var b = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix);
+        await using var a = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix, o => o.OperationTimeout = TimeSpan.FromSeconds(5));
+        await using var b = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix, o => o.OperationTimeout = TimeSpan.FromSeconds(5));
+        await RedisGateways.ConnectedAsync(ct, a, b);
         var sinkA = new LlmUsageTotalsSink(a.Services.GetRequiredService<IUsageTotals>(), TimeProvider.System);
         var sinkB = new LlmUsageTotalsSink(b.Services.GetRequiredService<IUsageTotals>(), TimeProvider.System);
 
