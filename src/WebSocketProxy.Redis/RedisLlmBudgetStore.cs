@@ -52,6 +52,9 @@ internal sealed partial class RedisLlmBudgetStore : ILlmBudgetStore, ILlmBudgetS
             return new LlmBudgetResult(LlmBudgetReservation.Unlimited, null, null, null, []);
         }
 
+        // The wait is bounded by OperationTimeout and does not observe cancellation: like the in-memory ledger, a
+        // reservation never throws; a cancelled request ends in its provider call and reconciles there.
+        _ = cancellationToken;
         var id = _instance + ":" + Guid.NewGuid().ToString("N");
         var nanos = Nanos(cost);
         try
@@ -61,7 +64,7 @@ internal sealed partial class RedisLlmBudgetStore : ILlmBudgetStore, ILlmBudgetS
                     RedisLlmBudgetScript.Lua,
                     Keys(key),
                     ["reserve", tokens, nanos, Limit(limits.RequestsPerMinute), Limit(limits.TokensPerMinute), Limit(limits.TokensPerDay), Limit(limits.CostPerDay), id, (long)_redis.Options.EffectiveTimeToLive.TotalMilliseconds])
-                .WaitAsync(_redis.Options.OperationTimeout, cancellationToken)
+                .WaitAsync(_redis.Options.OperationTimeout, CancellationToken.None)
                 .ConfigureAwait(false))!;
             var now = At(answer[RedisLlmBudgetScript.Now]);
             switch (answer[RedisLlmBudgetScript.Refused])
