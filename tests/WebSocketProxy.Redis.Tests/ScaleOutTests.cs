@@ -81,6 +81,8 @@ public sealed class ScaleOutTests
 
         (await directoryA.CloseAsync(new SessionTarget(SessionTargetKind.Session, target.Id), ct)).Should().Be(1);
         (await ReceiveCloseAsync(onB, ct)).Should().Be(WebSocketCloseStatus.PolicyViolation);
+        await onB.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, null, ct); // answered, so the session ends now, not at the close timeout
+        await Eventually.HoldsAsync(() => b.Services.GetRequiredService<SessionRegistry>().Count == 0, ct);
 
         // "Close all sessions of this user", asked on B, reaches the user's sessions on both instances.
         using var userOnA = await Ws.ConnectAsync(a.Ws("/ws/y"), ct);
