@@ -41,7 +41,8 @@ public sealed class MessageLimitTests
             }
         }
 
-        // Exact over time; each instance may borrow at most one lease slice (1 token here) ahead of Redis's answer.
-        forwarded.Should().BeInRange(9, 12, "30 messages against one shared budget of 10");
+        // Exact over time; each instance may borrow at most one lease slice (1 token here) ahead of Redis's answer, and
+        // may still hold one slice it leased ahead and has not spent when the test stops sending.
+        forwarded.Should().BeInRange(8, 12, "30 messages against one shared budget of 10");
     }
 }
