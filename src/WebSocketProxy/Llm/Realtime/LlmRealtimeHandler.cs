@@ -19,7 +19,7 @@ internal sealed partial class LlmRealtimeHandler(
     LlmOptionsSource options,
     ILlmApiKeyStore keyStore,
     SessionRegistry sessions,
-    LlmBudgetLedger ledger,
+    ILlmBudgetStore ledger,
     LlmUsageRecorder usage,
     TimeProvider time,
     ILoggerFactory loggerFactory)
@@ -90,7 +90,7 @@ internal sealed partial class LlmRealtimeHandler(
         }
 
         var budgets = identity.ApiKey?.Budgets ?? llm.Budgets;
-        var check = ledger.TryReserve(identity.BudgetKey, budgets, 1, 0);
+        var check = await ledger.ReserveAsync(identity.BudgetKey, budgets, 1, 0, context.RequestAborted);
         if (check.Reservation is not { } reservation)
         {
             await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "The budget is exhausted.", check.RetryAfter is { } wait ? (int)Math.Ceiling(wait.TotalSeconds) : null);
