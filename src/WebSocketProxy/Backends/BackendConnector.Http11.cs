@@ -28,6 +28,7 @@ internal sealed partial class BackendConnector
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         Stream? stream = null;
+        WebSocket? socket = null;
         var status = 0;
         IReadOnlyDictionary<string, IEnumerable<string>>? refusalHeaders = null;
         try
@@ -43,7 +44,7 @@ internal sealed partial class BackendConnector
             }
 
             var (subProtocol, deflate) = BackendHandshakeValidation.Validate(request, response);
-            var socket = WebSocket.CreateFromStream(response.Leftover.IsEmpty ? stream : new BackendPrefixedStream(stream, response.Leftover), new WebSocketCreationOptions
+            socket = WebSocket.CreateFromStream(response.Leftover.IsEmpty ? stream : new BackendPrefixedStream(stream, response.Leftover), new WebSocketCreationOptions
             {
                 IsServer = false,
                 SubProtocol = subProtocol,
@@ -55,12 +56,14 @@ internal sealed partial class BackendConnector
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or AuthenticationException)
         {
-            if (stream is not null)
-            {
-                await stream.DisposeAsync();
-            }
-
             return Failure(ex, status, refusalHeaders, timeout, cancellationToken);
+        }
+        finally
+        {
+            if (socket is null && stream is not null)
+            {
+                await stream.DisposeAsync(); // failed, whatever the exception: the connection is not left open
+            }
         }
     }
 }
