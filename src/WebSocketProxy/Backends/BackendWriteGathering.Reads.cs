@@ -9,7 +9,7 @@ namespace WebSocketProxy.Backends;
 /// therefore served from a pooled buffer of <see cref="ReadBufferSize"/> bytes filled by one receive (what the HTTP
 /// connection under a <c>ClientWebSocket</c> did with a buffer of its own), and the buffer goes back to the pool as soon
 /// as it is empty. When the last receive did not fill it (the socket is likely drained), the next one first waits with
-/// a zero-byte read, so an idle connection holds no buffer. Large reads (TLS records) go straight to the socket.
+/// a zero-byte read, so an idle connection holds no buffer. Large reads (TLS records, large payload reads) go straight to the socket.
 /// </content>
 internal sealed partial class BackendWriteGathering
 {
