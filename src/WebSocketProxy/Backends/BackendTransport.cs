@@ -32,8 +32,9 @@ internal sealed class BackendTransport
             throw;
         }
 
-        var transport = new BackendWriteGathering(new NetworkStream(socket, ownsSocket: true));
-        if (!IsSecure(target))
+        var secure = IsSecure(target);
+        var transport = new BackendWriteGathering(new NetworkStream(socket, ownsSocket: true), bufferReads: !secure);
+        if (!secure)
         {
             return transport;
         }

@@ -9,13 +9,14 @@ namespace WebSocketProxy.Backends;
 /// therefore served from a pooled buffer of <see cref="ReadBufferSize"/> bytes filled by one receive (what the HTTP
 /// connection under a <c>ClientWebSocket</c> did with a buffer of its own), and the buffer goes back to the pool as soon
 /// as it is empty. When the last receive did not fill it (the socket is likely drained), the next one first waits with
-/// a zero-byte read, so an idle connection holds no buffer. Large reads (TLS records, large payload reads) go straight to the socket.
+/// a zero-byte read, so an idle connection holds no buffer. Large reads go straight to the socket, and under TLS every read does (<c>SslStream</c> reads whole records into a buffer of its own).
 /// </content>
 internal sealed partial class BackendWriteGathering
 {
     /// <summary>The size of one buffered receive.</summary>
     public const int ReadBufferSize = 16 * 1024;
 
+    private readonly bool _bufferReads;
     private byte[]? _readBuffer;
     private int _readStart;
     private int _readEnd;
@@ -40,7 +41,7 @@ internal sealed partial class BackendWriteGathering
             return new ValueTask<int>(count);
         }
 
-        return buffer.Length == 0 || buffer.Length >= ReadBufferSize
+        return !_bufferReads || buffer.Length == 0 || buffer.Length >= ReadBufferSize
             ? _inner.ReadAsync(buffer, cancellationToken)
             : ReadBufferedAsync(buffer, cancellationToken);
     }

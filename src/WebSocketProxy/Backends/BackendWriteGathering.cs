@@ -35,9 +35,12 @@ internal sealed partial class BackendWriteGathering : Stream
     private byte[]? _pending;
     private int _pendingLength;
 
-    public BackendWriteGathering(Stream inner)
+    /// <param name="inner">The socket's stream.</param>
+    /// <param name="bufferReads">Whether small reads are served from a pooled receive buffer (not under TLS: <c>SslStream</c> buffers its own reads).</param>
+    public BackendWriteGathering(Stream inner, bool bufferReads = true)
     {
         _inner = inner;
+        _bufferReads = bufferReads;
     }
 
     public override bool CanRead => true;

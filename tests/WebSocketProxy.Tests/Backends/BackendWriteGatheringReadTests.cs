@@ -44,6 +44,19 @@ public sealed class BackendWriteGatheringReadTests
     }
 
     [Fact]
+    public async Task UnderTls_ReadsAreNotBuffered()
+    {
+        var inner = new ChunkStream([new byte[100]]);
+        await using var stream = new BackendWriteGathering(inner, bufferReads: false);
+
+        (await stream.ReadAsync(new byte[14], Ct)).Should().Be(14);
+
+        inner.DataReads.Should().Be(1);
+        inner.ZeroByteReads.Should().Be(0);
+        stream.HasBufferedReads.Should().BeFalse("SslStream above buffers its own reads");
+    }
+
+    [Fact]
     public async Task ManagedWebSocketOverTheTransport_ReceivesMessagesAcrossChunkBoundaries()
     {
         var frames = new List<byte>();
