@@ -167,6 +167,23 @@ public sealed class OwnHandshakeTests
         backend.Handshakes.Single().Headers["Sec-WebSocket-Extensions"].Should().StartWith("permessage-deflate");
     }
 
+    [Fact]
+    public async Task BackendAddressedByName_ResolvedAndHostHeaderNamesIt()
+    {
+        var ct = Ws.Timeout();
+        await using var backend = await TestBackend.StartEchoAsync();
+        await using var gateway = await StartAsync(new Uri($"ws://localhost:{backend.Port}/ws"), ct);
+        using var client = await Ws.ConnectAsync(gateway.Ws("/ws?room=7"), ct, o => o.AddSubProtocol("chat"));
+
+        await client.SendTextAsync("by name", ct);
+
+        (await client.ReceiveMessageAsync(ct)).Text.Should().Be("by name");
+        client.SubProtocol.Should().Be("chat");
+        var handshake = backend.Handshakes.Single();
+        handshake.Headers["Host"].Should().Be($"localhost:{backend.Port}");
+        handshake.Query.Should().Contain("room=7");
+    }
+
     private static string Upgrade(string key)
         => $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {RawFrames.AcceptFor(key)}\r\n";
 
