@@ -39,7 +39,7 @@ internal sealed class BackendHandshakeRequest : IBackendHandshakeHeaderTarget
     public bool OfferDeflate { get; set; }
 
     /// <summary>Gets the host the request names: the <c>Host</c> header set on it, else the target's authority.</summary>
-    public string Host => _host ?? (_target.IsDefaultPort ? _target.IdnHost : _target.IdnHost + ":" + _target.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public string Host => _host ??= _target.IsDefaultPort ? _target.IdnHost : _target.IdnHost + ":" + _target.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The <c>Sec-WebSocket-Accept</c> value a server must answer to <paramref name="key"/> (RFC 6455 §4.2.2).</summary>
     public static string AcceptFor(string key)
@@ -77,33 +77,13 @@ internal sealed class BackendHandshakeRequest : IBackendHandshakeHeaderTarget
         _headers.Add(new(name, value));
     }
 
-    /// <summary>Gets the value set for <paramref name="name"/>, or null.</summary>
-    public string? GetHeader(string name)
-    {
-        if (string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase))
-        {
-            return _host;
-        }
-
-        foreach (var (key, value) in _headers)
-        {
-            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return value;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Writes the request in one write.</summary>
+    /// <summary>Writes the request in one write, encoded straight into a pooled buffer.</summary>
     public async ValueTask WriteAsync(Stream stream, CancellationToken cancellationToken)
     {
-        var text = Format();
-        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxByteCount());
         try
         {
-            var length = Encoding.UTF8.GetBytes(text, buffer);
+            var length = Encode(buffer);
             await stream.WriteAsync(buffer.AsMemory(0, length), cancellationToken);
             await stream.FlushAsync(cancellationToken);
         }
@@ -116,26 +96,71 @@ internal sealed class BackendHandshakeRequest : IBackendHandshakeHeaderTarget
     /// <summary>The request's text: request line, headers and the empty line that ends them.</summary>
     public string Format()
     {
-        var builder = new StringBuilder(256);
-        builder.Append("GET ").Append(_target.PathAndQuery).Append(" HTTP/1.1\r\n");
-        builder.Append("Host: ").Append(Host).Append("\r\n");
-        builder.Append("Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n");
-        builder.Append("Sec-WebSocket-Key: ").Append(Key).Append("\r\n");
-        if (SubProtocols.Count > 0)
-        {
-            builder.Append("Sec-WebSocket-Protocol: ").Append(string.Join(", ", SubProtocols)).Append("\r\n");
-        }
+        var buffer = new byte[MaxByteCount()];
+        return Encoding.UTF8.GetString(buffer, 0, Encode(buffer));
+    }
 
-        if (OfferDeflate)
+    private int MaxByteCount()
+    {
+        var chars = 160 + _target.PathAndQuery.Length + Host.Length + Key.Length + DeflateOffer.Length;
+        foreach (var protocol in SubProtocols)
         {
-            builder.Append("Sec-WebSocket-Extensions: ").Append(DeflateOffer).Append("\r\n");
+            chars += protocol.Length + 2;
         }
 
         foreach (var (name, value) in _headers)
         {
-            builder.Append(name).Append(": ").Append(value).Append("\r\n");
+            chars += name.Length + value.Length + 4;
         }
 
-        return builder.Append("\r\n").ToString();
+        return Encoding.UTF8.GetMaxByteCount(chars);
     }
+
+    private int Encode(Span<byte> destination)
+    {
+        var length = 0;
+        Append(destination, ref length, "GET "u8);
+        Append(destination, ref length, _target.PathAndQuery);
+        Append(destination, ref length, " HTTP/1.1\r\nHost: "u8);
+        Append(destination, ref length, Host);
+        Append(destination, ref length, "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "u8);
+        Append(destination, ref length, Key);
+        Append(destination, ref length, "\r\n"u8);
+        for (var i = 0; i < SubProtocols.Count; i++)
+        {
+            Append(destination, ref length, i == 0 ? "Sec-WebSocket-Protocol: "u8 : ", "u8);
+            Append(destination, ref length, SubProtocols[i]);
+            if (i == SubProtocols.Count - 1)
+            {
+                Append(destination, ref length, "\r\n"u8);
+            }
+        }
+
+        if (OfferDeflate)
+        {
+            Append(destination, ref length, "Sec-WebSocket-Extensions: "u8);
+            Append(destination, ref length, DeflateOffer);
+            Append(destination, ref length, "\r\n"u8);
+        }
+
+        foreach (var (name, value) in _headers)
+        {
+            Append(destination, ref length, name);
+            Append(destination, ref length, ": "u8);
+            Append(destination, ref length, value);
+            Append(destination, ref length, "\r\n"u8);
+        }
+
+        Append(destination, ref length, "\r\n"u8);
+        return length;
+    }
+
+    private static void Append(Span<byte> destination, ref int length, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(destination[length..]);
+        length += bytes.Length;
+    }
+
+    private static void Append(Span<byte> destination, ref int length, string text)
+        => length += Encoding.UTF8.GetBytes(text, destination[length..]);
 }
