@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Testing;
 using WebSocketProxy.Llm;
+using WebSocketProxy.Model;
 using static WebSocketProxy.IntegrationTests.Llm.LlmSecurityTests;
 
 namespace WebSocketProxy.IntegrationTests.Llm;
@@ -94,6 +95,37 @@ public sealed class LlmRealtimeTests
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await gateway.App.StopAsync(ct);
 
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(8));
+    }
+
+    [Fact]
+    public async Task Shutdown_SessionOpenedWhileTheDrainRuns_Closed1001AndAbortedWithinDrainTimeout()
+    {
+        var ct = Ws.Timeout(30);
+        var accept = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var provider = await FakeRealtimeServer.StartAsync(acceptWhen: accept.Task);
+        await using var gateway = await StartAsync(provider, o => { }, new CollectingSink(), drainTimeout: TimeSpan.FromSeconds(1));
+        var registry = gateway.Services.GetRequiredService<SessionRegistry>();
+
+        // The handshake is past the gateway's draining check and waits for the provider while the drain starts.
+        var connecting = Ws.ConnectAsync(gateway.Ws("/llm/realtime?model=gpt-realtime"), ct);
+        await WaitUntilAsync(() => provider.Handshakes.Count == 1, ct);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var stopping = gateway.App.StopAsync(ct);
+        await WaitUntilAsync(() => registry.IsDraining, ct);
+        accept.SetResult();
+        using var client = await connecting;
+        Received received;
+        do
+        {
+            received = await client.ReceiveMessageAsync(ct);
+        }
+        while (received.Type != WebSocketMessageType.Close);
+
+        // The client never answers the close frame: the session is aborted when the drain timeout passes.
+        await stopping;
+
+        received.CloseStatus.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(8));
     }
 

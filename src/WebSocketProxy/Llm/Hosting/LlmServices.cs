@@ -27,6 +27,7 @@ internal static class LlmServices
         services.AddOptions<LlmOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LlmOptionsSource>();
+        services.TryAddSingleton<LlmSocketGate>();
         services.TryAddSingleton<LlmEndpointHandler>();
         services.TryAddSingleton<LlmRealtimeHandler>();
         services.TryAddSingleton<LlmChatProcessor>();

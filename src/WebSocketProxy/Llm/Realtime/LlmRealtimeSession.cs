@@ -31,15 +31,7 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     public LlmRealtimeSession(ProxyConnectionContext connection, WebSocket client, WebSocket upstream, Settings settings, LlmBudgetLedger ledger, LlmUsageRecorder usage, TimeProvider time, ILogger logger)
     {
         Connection = connection;
-        _snapshot = new SessionSnapshot
-        {
-            ConnectionId = connection.ConnectionId,
-            RouteId = connection.RouteId,
-            ClusterId = connection.ClusterId,
-            User = connection.HttpContext.User.Identity?.IsAuthenticated == true ? connection.HttpContext.User.Identity.Name : null,
-            RemoteAddress = connection.HttpContext.Connection.RemoteIpAddress?.ToString(),
-            StartedAt = time.GetUtcNow(),
-        };
+        _snapshot = LlmSessionSnapshot.Create(connection, time);
         _client = client;
         _upstream = upstream;
         _settings = settings;
