@@ -34,6 +34,7 @@ internal static class LlmServices
         services.TryAddSingleton<LlmBudgetLedger>();
         services.TryAddSingleton<LlmDeploymentPool>();
         services.TryAddSingleton<LlmAdapterPipeline>();
+        services.TryAddSingleton<LlmRequestPipeline>();
         services.TryAddSingleton<LlmResponseCache>();
         services.TryAddSingleton<LlmUsageRecorder>();
         services.TryAddSingleton<LlmApiKeyStore>();
