@@ -12,7 +12,7 @@ internal static class RedisGateways
         => TestGateway.StartAsync(
             backend,
             route: route,
-            services: services => services.AddWebSocketProxy().AddRedis(o =>
+            services: services => services.AddWebSocketProxy().AddLlm().AddRedis(o =>
             {
                 o.Configuration = configuration;
                 o.KeyPrefix = prefix;

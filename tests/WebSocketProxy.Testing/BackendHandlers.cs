@@ -72,6 +72,45 @@ public static class BackendHandlers
         }
     }
 
+    /// <summary>
+    /// Receives whole messages of an accepted socket and hands each to <paramref name="onMessage"/> until the close
+    /// (answered with the same close) or a dropped connection.
+    /// </summary>
+    /// <param name="backend">The backend whose <see cref="TestBackend.ClosesReceived"/> and <see cref="TestBackend.FirstClose"/> record the end.</param>
+    /// <param name="socket">The accepted socket.</param>
+    /// <param name="onMessage">Called with every data message, in order.</param>
+    /// <returns>A task that completes when the connection ended.</returns>
+    public static async Task MessageLoopAsync(TestBackend backend, WebSocket socket, Func<Received, Task> onMessage)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(onMessage);
+        try
+        {
+            while (true)
+            {
+                var received = await socket.ReceiveMessageAsync(CancellationToken.None);
+                if (received.Type == WebSocketMessageType.Close)
+                {
+                    backend.ClosesReceived.Enqueue((received.CloseStatus, received.CloseDescription));
+                    backend.FirstClose.TrySetResult((received.CloseStatus, received.CloseDescription));
+                    if (socket.State == WebSocketState.CloseReceived)
+                    {
+                        await socket.CloseOutputAsync(received.CloseStatus ?? WebSocketCloseStatus.Empty, received.CloseDescription, CancellationToken.None);
+                    }
+
+                    return;
+                }
+
+                await onMessage(received);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException)
+        {
+            backend.FirstClose.TrySetResult(null);
+        }
+    }
+
     /// <summary>Refuses the upgrade with a status and optional headers.</summary>
     /// <param name="status">The HTTP status.</param>
     /// <param name="headers">Response headers to add.</param>

@@ -17,40 +17,18 @@ public sealed class CountingBackend
     /// <param name="counter">Receives the counts and texts.</param>
     /// <param name="echo">Whether every message is sent back.</param>
     /// <returns>The handler.</returns>
-    public static Func<TestBackend, HttpContext, Task> Create(CountingBackend counter, bool echo) => BackendHandlers.Accept(async (backend, socket, _) =>
-    {
-        try
+    public static Func<TestBackend, HttpContext, Task> Create(CountingBackend counter, bool echo) => BackendHandlers.Accept((backend, socket, _) =>
+        BackendHandlers.MessageLoopAsync(backend, socket, async received =>
         {
-            while (true)
+            Interlocked.Increment(ref counter.Messages);
+            if (received.Type == WebSocketMessageType.Text)
             {
-                var received = await socket.ReceiveMessageAsync(CancellationToken.None);
-                if (received.Type == WebSocketMessageType.Close)
-                {
-                    backend.ClosesReceived.Enqueue((received.CloseStatus, received.CloseDescription));
-                    backend.FirstClose.TrySetResult((received.CloseStatus, received.CloseDescription));
-                    if (socket.State == WebSocketState.CloseReceived)
-                    {
-                        await socket.CloseOutputAsync(received.CloseStatus ?? WebSocketCloseStatus.Empty, received.CloseDescription, CancellationToken.None);
-                    }
-
-                    return;
-                }
-
-                Interlocked.Increment(ref counter.Messages);
-                if (received.Type == WebSocketMessageType.Text)
-                {
-                    counter.Texts.Enqueue(received.Text);
-                }
-
-                if (echo)
-                {
-                    await socket.SendAsync(received.Data, received.Type, true, CancellationToken.None);
-                }
+                counter.Texts.Enqueue(received.Text);
             }
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException)
-        {
-            backend.FirstClose.TrySetResult(null);
-        }
-    });
+
+            if (echo)
+            {
+                await socket.SendAsync(received.Data, received.Type, true, CancellationToken.None);
+            }
+        }));
 }

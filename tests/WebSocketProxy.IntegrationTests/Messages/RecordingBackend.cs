@@ -16,32 +16,12 @@ public sealed class RecordingBackend
     {
         var offered = context.WebSockets.WebSocketRequestedProtocols;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(offered.Count > 0 ? offered[0] : null);
-        try
+        await BackendHandlers.MessageLoopAsync(backend, socket, async received =>
         {
-            while (true)
-            {
-                var received = await socket.ReceiveMessageAsync(CancellationToken.None);
-                if (received.Type == WebSocketMessageType.Close)
-                {
-                    backend.ClosesReceived.Enqueue((received.CloseStatus, received.CloseDescription));
-                    backend.FirstClose.TrySetResult((received.CloseStatus, received.CloseDescription));
-                    if (socket.State == WebSocketState.CloseReceived)
-                    {
-                        await socket.CloseOutputAsync(received.CloseStatus ?? WebSocketCloseStatus.Empty, received.CloseDescription, CancellationToken.None);
-                    }
-
-                    return;
-                }
-
-                Messages.Enqueue(received);
-                _arrived.Release();
-                await socket.SendAsync(received.Data, received.Type, true, CancellationToken.None);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException)
-        {
-            backend.FirstClose.TrySetResult(null);
-        }
+            Messages.Enqueue(received);
+            _arrived.Release();
+            await socket.SendAsync(received.Data, received.Type, true, CancellationToken.None);
+        });
     };
 
     /// <summary>Waits until the backend has received <paramref name="count"/> more messages.</summary>
