@@ -129,7 +129,22 @@ public sealed class LlmRealtimeTests
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(8));
     }
 
-    private static Task<TestGateway> StartAsync(FakeRealtimeServer provider, Action<LlmOptions> configure, CollectingSink sink, TimeSpan? drainTimeout = null)
+    [Fact]
+    public async Task ForeignOrigin_403_ProviderNeverContacted()
+    {
+        var ct = Ws.Timeout();
+        await using var provider = await FakeRealtimeServer.StartAsync();
+        await using var gateway = await StartAsync(provider, o => { }, new CollectingSink(), route: r => r.Configure(c => c with { AllowedOrigins = ["https://app.example"] }));
+
+        var (evil, _) = await Ws.TryConnectAsync(gateway.Ws("/llm/realtime?model=gpt-realtime"), ct, o => o.SetRequestHeader("Origin", "https://evil.example"));
+        var (listed, _) = await Ws.TryConnectAsync(gateway.Ws("/llm/realtime?model=gpt-realtime"), ct, o => o.SetRequestHeader("Origin", "https://app.example"));
+
+        evil.Should().Be(403, "Realtime sockets pass the same handshake gate as proxy and chat routes");
+        listed.Should().Be(101);
+        provider.Handshakes.Should().ContainSingle("only the admitted socket reached the provider");
+    }
+
+    private static Task<TestGateway> StartAsync(FakeRealtimeServer provider, Action<LlmOptions> configure, CollectingSink sink, TimeSpan? drainTimeout = null, Func<LlmRouteBuilder, LlmRouteBuilder>? route = null)
         => TestGateway.StartAsync(
             o => o.DrainTimeout = drainTimeout ?? o.DrainTimeout,
             s => s.AddWebSocketProxy().AddLlm(o =>
@@ -137,7 +152,7 @@ public sealed class LlmRealtimeTests
                 o.Providers["openai"] = new LlmProviderConfig { BaseUrl = provider.BaseUrl + "/v1", ApiKey = "sk-server", Models = ["gpt-realtime"] };
                 configure(o);
             }).Services.AddSingleton<ILlmUsageSink>(sink),
-            app => app.MapLlmRealtime("/llm/realtime", r => r.AllowModels("gpt-realtime")));
+            app => app.MapLlmRealtime("/llm/realtime", r => (route ?? (x => x))(r.AllowModels("gpt-realtime"))));
 
     private static async Task<JsonElement> ReceiveJsonAsync(WebSocket socket, CancellationToken ct)
     {
