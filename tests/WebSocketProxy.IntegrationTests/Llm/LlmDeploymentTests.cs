@@ -96,6 +96,26 @@ public sealed class LlmDeploymentTests
     }
 
     [Fact]
+    public async Task SuccessfulAnswerWithNoRequestsRemaining_DeploymentRestsUntilTheReset_BeforeAny429()
+    {
+        var ct = Ws.Timeout();
+        await using var exhausted = await LoopbackUpstream.StartAsync(LoopbackUpstream.ReplayFixture(
+            "openai-chat-stream.sse", headers: new Dictionary<string, string> { ["x-ratelimit-remaining-requests"] = "0", ["x-ratelimit-reset-requests"] = "20s", ["x-ratelimit-remaining-tokens"] = "149000" }));
+        await using var gateway = await StartGatewayAsync(o => AddProvider(o, "openai", exhausted.BaseUrl + "/v1"));
+        using var client = await ConnectAsync(gateway, ct);
+
+        await client.SendAsync(Request("r1"), ct);
+        var first = await client.ReceiveUntilTerminalAsync(ct);
+        await client.SendAsync(Request("r2"), ct);
+        var second = (await client.ReceiveUntilTerminalAsync(ct)).Single();
+
+        Type(first[^1]).Should().Be("chat.completed", "the answer itself is fine");
+        ErrorCode(second).Should().Be("rate_limited");
+        second.GetProperty("error").GetProperty("retryAfterMs").GetInt64().Should().BeInRange(10_000, 20_000);
+        exhausted.Requests.Should().ContainSingle("the provider said it had no requests left for 20 s; asking again would only earn a 429");
+    }
+
+    [Fact]
     public async Task TwoDeployments_SecondConcurrentRequest_GoesToTheLeastBusy()
     {
         var ct = Ws.Timeout();
