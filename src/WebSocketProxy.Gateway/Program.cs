@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using WebSocketProxy.Gateway;
 
@@ -21,9 +20,6 @@ builder.Services.AddWebSocketProxy(builder.Configuration.GetSection("WebSocketPr
 // After the proxy: the host stops services in reverse order, so the gate's delay runs before the proxy's drain.
 builder.Services.AddSingleton<ShutdownGate>();
 builder.Services.AddHostedService(static services => services.GetRequiredService<ShutdownGate>());
-builder.Services.AddHealthChecks()
-    .AddCheck<ShutdownHealthCheck>("shutdown", tags: [GatewayEndpoints.ReadyTag])
-    .AddWebSocketProxyBackendAvailability(tags: [GatewayEndpoints.ReadyTag]);
 
 if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
 {
@@ -45,9 +41,10 @@ if (gateway.MetricsEnabled)
 var app = builder.Build();
 
 var gate = app.Services.GetRequiredService<ShutdownGate>();
-app.Use(gate.InvokeAsync);
-app.MapHealthChecks(GatewayEndpoints.Liveness, new HealthCheckOptions { Predicate = static _ => false });
-app.MapHealthChecks(GatewayEndpoints.Readiness, new HealthCheckOptions { Predicate = static check => check.Tags.Contains(GatewayEndpoints.ReadyTag) });
+app.Use(gate.InvokeAsync); // unready and 503 to new upgrades from SIGTERM on, through Gateway:ShutdownDelay
+
+// The library's probes: liveness stays 200 through the drain; readiness is 503 from the drain on, or while a cluster has no healthy backend.
+app.MapWebSocketProxyHealthChecks(GatewayEndpoints.Liveness, GatewayEndpoints.Readiness);
 if (gateway.MetricsEnabled)
 {
     app.MapPrometheusScrapingEndpoint(GatewayEndpoints.Metrics);

@@ -4,7 +4,7 @@ namespace WebSocketProxy.Gateway;
 
 /// <summary>
 /// The first step of a graceful stop. As soon as the host begins stopping (SIGTERM → ApplicationStopping) the gateway
-/// is unready and refuses new WebSocket upgrades with 503; it then holds the stop for <c>Gateway:ShutdownDelay</c>
+/// is unready (it answers the readiness probe itself) and refuses new WebSocket upgrades with 503; it then holds the stop for <c>Gateway:ShutdownDelay</c>
 /// while live sessions keep flowing, and only then lets the proxy drain (1001 on both legs).
 /// </summary>
 /// <remarks>
@@ -58,17 +58,32 @@ internal sealed partial class ShutdownGate : IHostedLifecycleService
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Answers new WebSocket upgrades with 503 and <c>Retry-After</c> once the host is stopping.</summary>
+    /// <summary>
+    /// Once the host is stopping: answers new WebSocket upgrades with 503 and <c>Retry-After</c>, and the readiness probe
+    /// with 503 (the library's own readiness turns unready only when its drain starts, after the shutdown delay).
+    /// </summary>
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (!IsStopping || !context.WebSockets.IsWebSocketRequest)
+        if (!IsStopping)
         {
             return next(context);
         }
 
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = "5";
-        return context.Response.WriteAsync("The gateway is shutting down.");
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "5";
+            return context.Response.WriteAsync("The gateway is shutting down.");
+        }
+
+        if (context.Request.Path.Equals(GatewayEndpoints.Readiness, StringComparison.OrdinalIgnoreCase) && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+        {
+            // The same shape as the library's readiness answer.
+            context.Response.Headers.CacheControl = "no-store";
+            return Results.Json(new { status = "Unhealthy", description = "The gateway is shutting down." }, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+        }
+
+        return next(context);
     }
 
     private void MarkStopping()

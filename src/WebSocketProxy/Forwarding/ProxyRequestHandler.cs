@@ -164,7 +164,7 @@ internal sealed partial class ProxyRequestHandler
         _sessions.Add(session, completion.Task);
         if (_sessions.IsDraining)
         {
-            session.RequestClose(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down", WebSocketCloseStatus.EndpointUnavailable, "Proxy shutting down"); // the drain's snapshot may have missed it
+            session.CloseClientFirst(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down"); // the drain may not have seen it yet; its next round waits for it
         }
 
         try

@@ -37,16 +37,48 @@ internal sealed class SessionRegistry
     public async Task DrainAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         _draining = true;
+        var started = timeProvider.GetTimestamp();
+        var told = new HashSet<ISessionControl>();
         var running = new List<Task>(_sessions.Count);
-        foreach (var (session, live) in _sessions)
-        {
-            session.CloseClientFirst(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down");
-            running.Add(live.Running);
-        }
-
         try
         {
-            await Task.WhenAll(running).WaitAsync(timeout, timeProvider, cancellationToken);
+            // Sessions whose upgrade was admitted just before the drain began register after it: each round takes them in.
+            while (true)
+            {
+                running.Clear();
+                var toldNow = false;
+                foreach (var (session, live) in _sessions)
+                {
+                    if (told.Add(session))
+                    {
+                        session.CloseClientFirst(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down");
+                        toldNow = true;
+                    }
+
+                    if (!live.Running.IsCompleted) // an ended session may still be listed for a moment
+                    {
+                        running.Add(live.Running);
+                    }
+                }
+
+                if (running.Count == 0)
+                {
+                    if (!toldNow)
+                    {
+                        return; // a round that found nobody new and nothing running
+                    }
+
+                    continue;
+                }
+
+                var left = timeout - timeProvider.GetElapsedTime(started);
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException();
+                }
+
+                await Task.WhenAll(running).WaitAsync(left, timeProvider, cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {

@@ -71,7 +71,7 @@ public sealed class Http2WebSocketTests
     }
 
     /// <summary>HTTP/2 on the backend leg, asked for per cluster; the backend here speaks HTTP/2 only (h2c).</summary>
-    [Fact(Skip = "Needs a library change: Clusters:<id>:HttpVersion is not an option yet, so the backend leg always offers HTTP/1.1 and the handshake with an HTTP/2-only backend fails (the client gets 400 today).")]
+    [Fact]
     public async Task ClusterHttpVersion20_Http2OnlyBackend_ProxiesOverExtendedConnect()
     {
         var ct = Bounded.Timeout(300);

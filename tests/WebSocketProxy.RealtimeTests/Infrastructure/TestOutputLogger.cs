@@ -6,20 +6,27 @@ namespace WebSocketProxy.RealtimeTests.Infrastructure;
 internal sealed class TestOutputLoggerProvider : ILoggerProvider
 {
     private readonly ITestOutputHelper? _output = TestContext.Current.TestOutputHelper;
+    private readonly string _source;
 
-    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(_output, categoryName);
+    /// <param name="source">What the lines come from: <c>gateway</c>, or <c>client</c> for a SignalR client (its connection and reconnect attempts).</param>
+    public TestOutputLoggerProvider(string source = "gateway")
+    {
+        _source = source;
+    }
+
+    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(_output, _source, categoryName);
 
     public void Dispose()
     {
     }
 
-    private sealed class TestOutputLogger(ITestOutputHelper? output, string category) : ILogger
+    private sealed class TestOutputLogger(ITestOutputHelper? output, string source, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel)
-            => output is not null && logLevel >= (category.StartsWith("WebSocketProxy", StringComparison.Ordinal) ? LogLevel.Information : LogLevel.Warning);
+            => output is not null && logLevel >= (source == "client" || category.StartsWith("WebSocketProxy", StringComparison.Ordinal) ? LogLevel.Information : LogLevel.Warning);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
@@ -30,7 +37,7 @@ internal sealed class TestOutputLoggerProvider : ILoggerProvider
 
             try
             {
-                output!.WriteLine($"[gateway {logLevel}] {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception.GetType().Name + ": " + exception.Message)}");
+                output!.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} [{source} {logLevel}] {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception.GetType().Name + ": " + exception.Message)}");
             }
             catch (InvalidOperationException)
             {

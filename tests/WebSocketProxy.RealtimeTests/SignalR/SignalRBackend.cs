@@ -38,7 +38,7 @@ internal sealed class SignalRBackend : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddSignalR();
+        builder.Services.AddSignalR(options => options.HandshakeTimeout = SignalRCluster.SlowMachineTimeout);
         builder.Services.AddSingleton(new BackendName(name));
         builder.Services.AddSingleton(backplane);
         var app = builder.Build();

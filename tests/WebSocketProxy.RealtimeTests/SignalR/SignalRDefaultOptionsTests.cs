@@ -100,10 +100,15 @@ public sealed class SignalRDefaultOptionsTests
         items.Should().Equal(Enumerable.Range(1, 100));
     }
 
-    [Fact(Timeout = 120_000, Skip = "Failed 2 of the last 3 clean-clone runs under heavy machine load (passed 11 runs in a row on its branch): to be investigated before it counts again")]
+    /// <remarks>
+    /// The client retries every half second until the token ends (not the default 0/2/10/30 s schedule that gives up
+    /// after four attempts), and every handshake may take a minute: on a loaded machine a single negotiate took 9 s.
+    /// Its attempts are in the test output.
+    /// </remarks>
+    [Fact(Timeout = 150_000)]
     public async Task Reconnect_BackendHoldingTheConnectionDies_ClientReconnectsToTheOtherBackend()
     {
-        var ct = Bounded.Token(90);
+        var ct = Bounded.Token(120);
         await using var cluster = await SignalRCluster.StartAsync(forwardHttp: true, ct);
         var connection = cluster.DefaultConnection(automaticReconnect: true);
         var reconnected = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);

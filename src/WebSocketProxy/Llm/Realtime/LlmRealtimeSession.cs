@@ -27,6 +27,7 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     private readonly CancellationTokenSource _ended = new();
     private readonly long _start;
     private volatile bool _clientClosing;
+    private int _closeRequested;
 
     public LlmRealtimeSession(ProxyConnectionContext connection, WebSocket client, WebSocket upstream, Settings settings, LlmBudgetLedger ledger, LlmUsageRecorder usage, TimeProvider time, ILogger logger)
     {
@@ -74,6 +75,12 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     /// <summary>The drain: 1001 to the client first; what it still sends reaches the provider, then its close does.</summary>
     public void CloseClientFirst(WebSocketCloseStatus status, string reason)
     {
+        // Once: the drain and a session registered while it ran may both ask.
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+        {
+            return;
+        }
+
         _clientClosing = true;
         _ = CloseClientAsync();
 
