@@ -6,8 +6,8 @@ using WebSocketProxy.Diagnostics;
 namespace WebSocketProxy.Redis;
 
 /// <summary>
-/// Every <see cref="RedisOptions.HeartbeatInterval"/>: renews this instance's concurrency permits and republishes its
-/// sessions. While Redis is down a beat is skipped (a warning and a metric); the first beat after it returns
+/// Every <see cref="RedisOptions.HeartbeatInterval"/>: renews this instance's concurrency permits and LLM budget
+/// reservations and republishes its sessions. While Redis is down a beat is skipped (a warning and a metric); the first beat after it returns
 /// re-creates everything, so the shared state catches up without a restart.
 /// </summary>
 internal sealed partial class RedisHeartbeatService : BackgroundService
@@ -15,15 +15,17 @@ internal sealed partial class RedisHeartbeatService : BackgroundService
     private readonly RedisConnection _redis;
     private readonly RedisConcurrentSessionLimiter _limiter;
     private readonly RedisSessionDirectory _directory;
+    private readonly RedisLlmBudgetStore _budgets;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<RedisHeartbeatService> _logger;
 
-    public RedisHeartbeatService(RedisConnection redis, RedisConcurrentSessionLimiter limiter, RedisSessionDirectory directory, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<RedisHeartbeatService> logger)
+    public RedisHeartbeatService(RedisConnection redis, RedisConcurrentSessionLimiter limiter, RedisSessionDirectory directory, RedisLlmBudgetStore budgets, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<RedisHeartbeatService> logger)
     {
         _redis = redis;
         _limiter = limiter;
         _directory = directory;
+        _budgets = budgets;
         _metrics = metrics;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -63,7 +65,8 @@ internal sealed partial class RedisHeartbeatService : BackgroundService
         {
             var multiplexer = await _redis.TryGetConnectedAsync().ConfigureAwait(false) ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected.");
             var permits = _limiter.RenewAsync(multiplexer.GetDatabase(), cancellationToken);
-            await Task.WhenAll(permits, _directory.PublishSessionsAsync(multiplexer, cancellationToken)).ConfigureAwait(false);
+            var reservations = _budgets.RenewAsync(multiplexer.GetDatabase(), cancellationToken);
+            await Task.WhenAll(permits, reservations, _directory.PublishSessionsAsync(multiplexer, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

@@ -156,8 +156,15 @@ internal sealed class RedisLeasedTokenBucket : ITokenBucket
                 return;
             }
 
-            _leasing = true;
             request = Math.Ceiling(_slice - _allowance);
+            if (request <= 0)
+            {
+                // A lease that completed since the caller saw the allowance low already refilled it: asking for nothing
+                // would be answered with nothing and hold off the next lease for a whole retry interval.
+                return;
+            }
+
+            _leasing = true;
         }
 
         _ = LeaseAsync(request);

@@ -18,6 +18,12 @@ public sealed class RedisOptions
     /// </summary>
     public bool FailOpen { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets whether LLM budgets admit when Redis cannot answer (each instance then applies the budgets on its
+    /// own, as without Redis) or refuse the request with <c>rate_limited</c>; <see langword="null"/> (the default) follows <see cref="FailOpen"/>.
+    /// </summary>
+    public bool? LlmBudgetsFailOpen { get; set; }
+
     /// <summary>Gets or sets the bound on every Redis command; a slower answer counts as a failure. Default 1 second.</summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -29,6 +35,9 @@ public sealed class RedisOptions
     /// sessions stop counting against limits and leave the directory after this. Default 3 heartbeats (15 seconds).
     /// </summary>
     public TimeSpan? EntryTimeToLive { get; set; }
+
+    /// <summary>Gets or sets how long LLM usage totals (per UTC day, client key and model) are kept. Default 35 days.</summary>
+    public TimeSpan UsageRetention { get; set; } = TimeSpan.FromDays(35);
 
     internal TimeSpan EffectiveTimeToLive => EntryTimeToLive ?? (HeartbeatInterval * 3);
 }

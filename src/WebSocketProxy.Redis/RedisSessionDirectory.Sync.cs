@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -75,7 +76,7 @@ internal sealed partial class RedisSessionDirectory
                 return;
             }
 
-            var count = _local.Close(new SessionTarget(command.Kind, command.Value, command.ClusterId));
+            var count = _local.Close(new SessionTarget(command.Kind, command.Value, command.ClusterId, (WebSocketCloseStatus?)command.Status, command.Reason));
             Log.CommandReceived(_logger, command.Kind.ToString(), command.Value, command.From, count);
             var reply = JsonSerializer.Serialize(new SessionReply(command.ReplyId, count), Json);
             subscriber.Publish(_redis.Channel("sessions:replies:" + command.From), reply, CommandFlags.FireAndForget);

@@ -106,7 +106,7 @@ internal sealed partial class RedisSessionDirectory : ISessionDirectory
         {
             var multiplexer = await _redis.TryGetConnectedAsync().ConfigureAwait(false) ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected.");
             await EnsureSubscribedAsync(multiplexer).ConfigureAwait(false);
-            var command = new SessionCommand(target.Kind, target.Value, target.ClusterId, InstanceId, Guid.NewGuid().ToString("N"));
+            var command = new SessionCommand(target.Kind, target.Value, target.ClusterId, InstanceId, Guid.NewGuid().ToString("N"), (int?)target.Status, target.Reason);
             var replies = new ReplyCollector();
             _replies[command.ReplyId] = replies;
             try
@@ -141,7 +141,7 @@ internal sealed partial class RedisSessionDirectory : ISessionDirectory
     private RedisKey SessionsKey(string instance) => _redis.Key("sessions:" + instance);
 
     /// <summary>What travels on the command channel.</summary>
-    internal sealed record SessionCommand(SessionTargetKind Kind, string Value, string? ClusterId, string From, string ReplyId);
+    internal sealed record SessionCommand(SessionTargetKind Kind, string Value, string? ClusterId, string From, string ReplyId, int? Status = null, string? Reason = null);
 
     /// <summary>A close's answers: one count per instance that received it.</summary>
     private sealed class ReplyCollector

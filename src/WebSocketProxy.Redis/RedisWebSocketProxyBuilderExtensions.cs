@@ -3,6 +3,7 @@ using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using WebSocketProxy.Llm;
 using WebSocketProxy.Model;
 using WebSocketProxy.RateLimiting;
 using WebSocketProxy.Redis;
@@ -14,7 +15,8 @@ public static class RedisWebSocketProxyBuilderExtensions
 {
     /// <summary>
     /// Shares state between gateway instances through Redis: concurrent-session limits per IP address / user, the
-    /// session directory (list and close sessions on any instance), and the LLM response cache's second level.
+    /// session directory (list and close sessions on any instance), LLM budgets (with reservations that expire when
+    /// their instance dies), LLM usage totals, and the LLM response cache's second level.
     /// Options are bound from <c>WebSocketProxy:Redis</c> (<c>Configuration</c> is the StackExchange.Redis connection string).
     /// </summary>
     /// <param name="builder">The proxy builder.</param>
@@ -46,6 +48,10 @@ public static class RedisWebSocketProxyBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<ISharedTokenBuckets>(static sp => sp.GetRequiredService<RedisSharedTokenBuckets>()));
         services.TryAddSingleton<RedisSessionDirectory>();
         services.Replace(ServiceDescriptor.Singleton<ISessionDirectory>(static sp => sp.GetRequiredService<RedisSessionDirectory>()));
+        services.TryAddSingleton<RedisLlmBudgetStore>();
+        services.Replace(ServiceDescriptor.Singleton<ILlmBudgetStore>(static sp => sp.GetRequiredService<RedisLlmBudgetStore>()));
+        services.TryAddSingleton<RedisUsageTotals>();
+        services.Replace(ServiceDescriptor.Singleton<IUsageTotals>(static sp => sp.GetRequiredService<RedisUsageTotals>()));
         services.AddSingleton<IHostedService, RedisHeartbeatService>();
 
         // HybridCache (the LLM response cache) uses a registered IDistributedCache as its second level.

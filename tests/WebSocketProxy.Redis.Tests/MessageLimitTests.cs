@@ -21,8 +21,9 @@ public sealed class MessageLimitTests
         {
             UserMessageRateLimit = new MessageRateLimitConfig { PermitsPerSecond = 0.001, Burst = 10, OnExceeded = ViolationAction.DropWithNotice },
         };
-        await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TenPerUser);
-        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TenPerUser);
+        await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, o => o.OperationTimeout = TimeSpan.FromSeconds(5), TenPerUser);
+        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, o => o.OperationTimeout = TimeSpan.FromSeconds(5), TenPerUser);
+        await RedisGateways.ConnectedAsync(ct, a, b);
         using var onA = await Ws.ConnectAsync(a.Ws("/ws/x"), ct);
         using var onB = await Ws.ConnectAsync(b.Ws("/ws/x"), ct);
 
@@ -40,7 +41,8 @@ public sealed class MessageLimitTests
             }
         }
 
-        // Exact over time; each instance may borrow at most one lease slice (1 token here) ahead of Redis's answer.
-        forwarded.Should().BeInRange(9, 12, "30 messages against one shared budget of 10");
+        // Exact over time; each instance may borrow at most one lease slice (1 token here) ahead of Redis's answer, and
+        // may still hold one slice it leased ahead and has not spent when the test stops sending.
+        forwarded.Should().BeInRange(8, 12, "30 messages against one shared budget of 10");
     }
 }

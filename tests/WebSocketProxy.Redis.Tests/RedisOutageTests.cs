@@ -26,6 +26,7 @@ public sealed class RedisOutageTests
         await using var b = await RedisGateways.StartAsync(backend.WsUri(), redis.Configuration, prefix, route: OnePerUser);
         await using var closed = await RedisGateways.StartAsync(backend.WsUri(), redis.Configuration, prefix, o => o.FailOpen = false, OnePerUser);
 
+        await RedisGateways.ConnectedAsync(ct, a, b, closed);
         using var held = await Ws.ConnectAsync(a.Ws("/ws/x"), ct);
         (await Ws.TryConnectAsync(b.Ws("/ws/x"), ct)).Status.Should().Be(429, "the permit held on A counts on B");
 

@@ -23,6 +23,7 @@ public sealed class ScaleOutTests
         var prefix = RedisGateways.NewPrefix();
         await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TwoPerUser);
         await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TwoPerUser);
+        await RedisGateways.ConnectedAsync(ct, a, b);
 
         using var first = await Ws.ConnectAsync(a.Ws("/ws/x"), ct);
         using var second = await Ws.ConnectAsync(b.Ws("/ws/x"), ct);
@@ -45,6 +46,7 @@ public sealed class ScaleOutTests
         var prefix = RedisGateways.NewPrefix();
         await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
         await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
+        await RedisGateways.ConnectedAsync(ct, a, b);
 
         var key = "answer:" + Guid.NewGuid().ToString("N");
         await a.Services.GetRequiredService<HybridCache>().SetAsync(key, "written by A", cancellationToken: ct);
@@ -63,6 +65,7 @@ public sealed class ScaleOutTests
         var prefix = RedisGateways.NewPrefix();
         await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
         await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
+        await RedisGateways.ConnectedAsync(ct, a, b);
         var directoryA = a.Services.GetRequiredService<ISessionDirectory>();
         var directoryB = b.Services.GetRequiredService<ISessionDirectory>();
 
@@ -78,6 +81,8 @@ public sealed class ScaleOutTests
 
         (await directoryA.CloseAsync(new SessionTarget(SessionTargetKind.Session, target.Id), ct)).Should().Be(1);
         (await ReceiveCloseAsync(onB, ct)).Should().Be(WebSocketCloseStatus.PolicyViolation);
+        await onB.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, null, ct); // answered, so the session ends now, not at the close timeout
+        await Eventually.HoldsAsync(() => b.Services.GetRequiredService<SessionRegistry>().Count == 0, ct);
 
         // "Close all sessions of this user", asked on B, reaches the user's sessions on both instances.
         using var userOnA = await Ws.ConnectAsync(a.Ws("/ws/y"), ct);

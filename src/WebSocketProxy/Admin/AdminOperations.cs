@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using WebSocketProxy.Backends;
 using WebSocketProxy.Diagnostics;
@@ -8,21 +7,26 @@ namespace WebSocketProxy.Admin;
 
 /// <summary>
 /// What an operator can see and do, through the model's control surface only: list and close sessions, close a
-/// user's sessions, drain or resume a backend, and read clusters and the live status.
+/// user's sessions, drain or resume a backend (all through <see cref="ISessionDirectory"/>, so cluster-wide when the
+/// directory is), and read clusters and the live status (this instance).
 /// </summary>
 /// <remarks>Thread-safe; one instance per mapped admin API or status feed.</remarks>
 internal sealed partial class AdminOperations
 {
     private readonly SessionRegistry _sessions;
+    private readonly ISessionDirectory _directory;
     private readonly IProxyConfigSource _config;
     private readonly IBackendDrainer _drainer;
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<AdminOperations> _logger;
+    private readonly IUsageTotals? _usage;
 
-    public AdminOperations(SessionRegistry sessions, IProxyConfigSource config, IBackendDrainer drainer, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<AdminOperations> logger)
+    public AdminOperations(SessionRegistry sessions, ISessionDirectory directory, IProxyConfigSource config, IBackendDrainer drainer, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<AdminOperations> logger, IUsageTotals? usage = null)
     {
+        _usage = usage;
         _sessions = sessions;
+        _directory = directory;
         _config = config;
         _drainer = drainer;
         _metrics = metrics;
@@ -30,80 +34,11 @@ internal sealed partial class AdminOperations
         _logger = logger;
     }
 
-    /// <summary>Lists live sessions, oldest first, optionally only those of one user, route, cluster or backend.</summary>
-    public IReadOnlyList<SessionInfo> ListSessions(string? user = null, string? route = null, string? cluster = null, string? backend = null)
-    {
-        var list = new List<SessionInfo>();
-        foreach (var session in _sessions.Snapshot())
-        {
-            var snapshot = session.GetSnapshot();
-            if (Matches(snapshot.User, user) && Matches(snapshot.RouteId, route) && Matches(snapshot.ClusterId, cluster) && Matches(snapshot.BackendId, backend))
-            {
-                list.Add(SessionInfo.From(snapshot, includePersonal: true));
-            }
-        }
-
-        list.Sort(static (a, b) => a.Started.CompareTo(b.Started));
-        return list;
-    }
-
-    /// <summary>Finds a live session by its id (the snapshot's, so a session ending meanwhile is still safe to look at).</summary>
-    public ISessionControl? Find(string id)
-    {
-        foreach (var session in _sessions.Snapshot())
-        {
-            if (string.Equals(session.GetSnapshot().ConnectionId, id, StringComparison.Ordinal))
-            {
-                return session;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Closes both legs with the status and reason, then waits (up to the close timeout) for the session to end and returns how it ended.</summary>
-    public async Task<SessionInfo> CloseAsync(ISessionControl session, WebSocketCloseStatus status, string reason, string operatorName, CancellationToken cancellationToken)
-    {
-        Log.SessionClosed(_logger, session.GetSnapshot().ConnectionId, (int)status, reason, operatorName);
-        var ended = session.Ended;
-        session.RequestClose(status, reason, status, reason);
-        if (!ended.IsCancellationRequested)
-        {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var registration = ended.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), done);
-            try
-            {
-                await done.Task.WaitAsync(_config.Current.Options.CloseTimeout, _timeProvider, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                // Still closing: the answer shows the session as it is; it ends by the close timeout at the latest.
-            }
-        }
-
-        return SessionInfo.From(session.GetSnapshot(), includePersonal: true);
-    }
-
-    /// <summary>Closes every live session of a user (both legs, the same status and reason).</summary>
-    public CloseResult CloseUser(string user, WebSocketCloseStatus status, string reason, string operatorName)
-    {
-        var closed = new List<string>();
-        foreach (var session in _sessions.Snapshot())
-        {
-            var snapshot = session.GetSnapshot();
-            if (string.Equals(snapshot.User, user, StringComparison.Ordinal))
-            {
-                session.RequestClose(status, reason, status, reason);
-                closed.Add(snapshot.ConnectionId);
-            }
-        }
-
-        Log.UserSessionsClosed(_logger, user, closed.Count, (int)status, reason, operatorName);
-        return new CloseResult(user, closed.Count, closed);
-    }
-
-    /// <summary>Starts draining a backend; <see langword="null"/> when the cluster or backend is unknown.</summary>
-    public DrainResult? Drain(string cluster, string backend, string operatorName)
+    /// <summary>
+    /// Starts draining a backend on every instance the directory reaches; <see langword="null"/> when the cluster or
+    /// backend is unknown here. The answer counts the backend's live sessions on all of them.
+    /// </summary>
+    public async Task<DrainResult?> DrainAsync(string cluster, string backend, string operatorName, CancellationToken cancellationToken)
     {
         if (!_drainer.Drain(cluster, backend) || FindBackend(cluster, backend) is not { } found)
         {
@@ -111,11 +46,12 @@ internal sealed partial class AdminOperations
         }
 
         Log.BackendDraining(_logger, cluster, backend, operatorName);
-        return new DrainResult(cluster, found.State.Id, true, found.State.ActiveConnections, found.Cluster.BackendSettings().DrainGracePeriod);
+        var sessions = await _directory.CloseAsync(new SessionTarget(SessionTargetKind.Backend, found.State.Id, cluster), cancellationToken).ConfigureAwait(false);
+        return new DrainResult(cluster, found.State.Id, true, sessions, found.Cluster.BackendSettings().DrainGracePeriod);
     }
 
-    /// <summary>Puts a drained backend back into service; <see langword="null"/> when the cluster or backend is unknown.</summary>
-    public DrainResult? Resume(string cluster, string backend, string operatorName)
+    /// <summary>Puts a drained backend back into service on every instance; <see langword="null"/> when the cluster or backend is unknown here.</summary>
+    public async Task<DrainResult?> ResumeAsync(string cluster, string backend, string operatorName, CancellationToken cancellationToken)
     {
         if (!_drainer.Resume(cluster, backend) || FindBackend(cluster, backend) is not { } found)
         {
@@ -123,7 +59,8 @@ internal sealed partial class AdminOperations
         }
 
         Log.BackendResumed(_logger, cluster, backend, operatorName);
-        return new DrainResult(cluster, found.State.Id, found.Cluster.BackendSettings().IsDraining(found.State), found.State.ActiveConnections, null);
+        var sessions = await _directory.CloseAsync(new SessionTarget(SessionTargetKind.ResumeBackend, found.State.Id, cluster), cancellationToken).ConfigureAwait(false);
+        return new DrainResult(cluster, found.State.Id, found.Cluster.BackendSettings().IsDraining(found.State), sessions, null);
     }
 
     private (ClusterModel Cluster, BackendState State)? FindBackend(string clusterId, string backendId)
@@ -141,8 +78,6 @@ internal sealed partial class AdminOperations
 
         return null;
     }
-
-    private static bool Matches(string? value, string? filter) => filter is null || string.Equals(value, filter, StringComparison.Ordinal);
 
     private static partial class Log
     {

@@ -16,6 +16,7 @@ namespace WebSocketProxy.Admin;
 /// <param name="ClientCloseStatus">The client leg's close status, once the session has ended.</param>
 /// <param name="BackendCloseStatus">The backend leg's close status, once the session has ended.</param>
 /// <param name="CloseInitiator">Who ended the session first (<c>client</c>, <c>backend</c>, <c>proxy</c>), once it has ended.</param>
+/// <param name="Instance">The gateway instance that holds the session (the admin API lists every instance's sessions with Redis); left out of the status feed.</param>
 internal sealed record SessionInfo(
     string Id,
     string Route,
@@ -29,9 +30,10 @@ internal sealed record SessionInfo(
     TrafficInfo BackendToClient,
     int? ClientCloseStatus,
     int? BackendCloseStatus,
-    string? CloseInitiator)
+    string? CloseInitiator,
+    string? Instance = null)
 {
-    public static SessionInfo From(SessionSnapshot session, bool includePersonal) => new(
+    public static SessionInfo From(SessionSnapshot session, bool includePersonal, string? instance = null) => new(
         session.ConnectionId,
         session.RouteId,
         session.ClusterId,
@@ -44,5 +46,6 @@ internal sealed record SessionInfo(
         TrafficInfo.From(session.BackendToClient),
         session.ClientCloseStatus,
         session.BackendCloseStatus,
-        session.CloseInitiator);
+        session.CloseInitiator,
+        instance);
 }

@@ -13,7 +13,8 @@ public static class WebSocketProxyAdminEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the admin API (JSON) under <paramref name="prefix"/>: <c>GET sessions</c>, <c>GET sessions/{id}</c>,
     /// <c>POST sessions/{id}/close</c>, <c>POST users/{user}/close</c>, <c>GET clusters</c>,
-    /// <c>POST clusters/{cluster}/backends/{backend}/drain</c> and <c>…/resume</c>, and <c>GET status</c>. The endpoints
+    /// <c>POST clusters/{cluster}/backends/{backend}/drain</c> and <c>…/resume</c>, <c>GET usage</c> (LLM usage totals) and
+    /// <c>GET status</c>; with <c>AddRedis()</c> sessions, closes, drains and usage are cluster-wide. The endpoints
     /// carry OpenAPI metadata, so <c>AddOpenApi()</c> documents them.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder.</param>

@@ -100,4 +100,10 @@ internal static class EventIds
     public const int SessionCommandReceived = 821;
     public const int SessionCommandFailed = 822;
     public const int SharedHeartbeatFailed = 825;
+    public const int SharedBudgetFailOpen = 830;
+    public const int SharedBudgetFailClosed = 831;
+    public const int SharedBudgetChargeFailed = 832;
+    public const int SharedBudgetReconcileFailed = 833;
+    public const int SharedUsageFailed = 835;
+    public const int SharedUsageReadFailed = 836;
 }

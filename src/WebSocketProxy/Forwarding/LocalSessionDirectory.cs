@@ -30,7 +30,7 @@ internal sealed class LocalSessionDirectory : ISessionDirectory
         foreach (var (session, started) in _sessions.WithStartTimes())
         {
             var connection = session.Connection;
-            entries.Add(new SessionEntry(connection.ConnectionId, ClientKeys.User(connection.HttpContext), connection.RouteId, connection.ClusterId, connection.Backend?.Id, started, instance));
+            entries.Add(new SessionEntry(connection.ConnectionId, ClientKeys.User(connection.HttpContext), connection.RouteId, connection.ClusterId, connection.Backend?.Id, started, instance, session.GetSnapshot()));
         }
 
         return entries;
@@ -40,6 +40,7 @@ internal sealed class LocalSessionDirectory : ISessionDirectory
     public int Close(SessionTarget target)
     {
         var count = 0;
+        var reason = target.Reason ?? CloseReason;
         var drained = new HashSet<string>(StringComparer.Ordinal);
         foreach (var session in _sessions.Snapshot())
         {
@@ -48,17 +49,17 @@ internal sealed class LocalSessionDirectory : ISessionDirectory
             {
                 case SessionTargetKind.Session when connection.ConnectionId == target.Value:
                 case SessionTargetKind.User when IsUser(ClientKeys.User(connection.HttpContext), target.Value):
-                    session.RequestClose(WebSocketCloseStatus.PolicyViolation, CloseReason, WebSocketCloseStatus.EndpointUnavailable, CloseReason);
+                    session.RequestClose(target.Status ?? WebSocketCloseStatus.PolicyViolation, reason, target.Status ?? WebSocketCloseStatus.EndpointUnavailable, reason);
                     count++;
                     break;
-                case SessionTargetKind.Backend when connection.Backend?.Id == target.Value && (target.ClusterId is null || target.ClusterId == connection.ClusterId):
+                case SessionTargetKind.Backend or SessionTargetKind.ResumeBackend when connection.Backend?.Id == target.Value && (target.ClusterId is null || target.ClusterId == connection.ClusterId):
                     drained.Add(connection.ClusterId);
                     count++;
                     break;
             }
         }
 
-        if (target.Kind == SessionTargetKind.Backend)
+        if (target.Kind is SessionTargetKind.Backend or SessionTargetKind.ResumeBackend)
         {
             if (target.ClusterId is { } named)
             {
@@ -67,7 +68,7 @@ internal sealed class LocalSessionDirectory : ISessionDirectory
 
             foreach (var cluster in drained)
             {
-                _drainer.Drain(cluster, target.Value);
+                _ = target.Kind == SessionTargetKind.Backend ? _drainer.Drain(cluster, target.Value) : _drainer.Resume(cluster, target.Value);
             }
         }
 

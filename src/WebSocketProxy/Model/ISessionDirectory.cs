@@ -1,3 +1,5 @@
+using System.Net.WebSockets;
+
 namespace WebSocketProxy.Model;
 
 /// <summary>
@@ -29,7 +31,8 @@ internal interface ISessionDirectory
 /// <param name="Backend">The backend id, when connected.</param>
 /// <param name="Started">When the session started.</param>
 /// <param name="Instance">The instance that holds it.</param>
-internal sealed record SessionEntry(string Id, string User, string Route, string Cluster, string? Backend, DateTimeOffset Started, string Instance);
+/// <param name="Snapshot">The session as its holder last saw it (traffic, user id, address, subprotocol), for the admin API.</param>
+internal sealed record SessionEntry(string Id, string User, string Route, string Cluster, string? Backend, DateTimeOffset Started, string Instance, SessionSnapshot? Snapshot = null);
 
 /// <summary>What a close selects.</summary>
 internal enum SessionTargetKind
@@ -42,10 +45,15 @@ internal enum SessionTargetKind
 
     /// <summary>A backend: drained (no new sessions, live ones closed after the cluster's grace period).</summary>
     Backend,
+
+    /// <summary>A drained backend put back into service (nothing is closed; the count is its live sessions).</summary>
+    ResumeBackend,
 }
 
 /// <summary>The sessions a close selects.</summary>
 /// <param name="Kind">What <paramref name="Value"/> names.</param>
 /// <param name="Value">A connection id, a user or a backend id.</param>
-/// <param name="ClusterId">The backend's cluster, for <see cref="SessionTargetKind.Backend"/>.</param>
-internal sealed record SessionTarget(SessionTargetKind Kind, string Value, string? ClusterId = null);
+/// <param name="ClusterId">The backend's cluster, for <see cref="SessionTargetKind.Backend"/> and <see cref="SessionTargetKind.ResumeBackend"/>.</param>
+/// <param name="Status">The close status both legs get; when left out the client gets 1008 and the backend 1001.</param>
+/// <param name="Reason">The close reason both legs get; <c>Closed by an operator</c> when left out.</param>
+internal sealed record SessionTarget(SessionTargetKind Kind, string Value, string? ClusterId = null, WebSocketCloseStatus? Status = null, string? Reason = null);

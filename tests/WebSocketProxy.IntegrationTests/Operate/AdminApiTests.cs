@@ -237,7 +237,7 @@ public sealed class AdminApiTests
             ("/_proxy/sessions", "get"), ("/_proxy/sessions/{id}", "get"), ("/_proxy/sessions/{id}/close", "post"),
             ("/_proxy/users/{user}/close", "post"), ("/_proxy/clusters", "get"),
             ("/_proxy/clusters/{cluster}/backends/{backend}/drain", "post"), ("/_proxy/clusters/{cluster}/backends/{backend}/resume", "post"),
-            ("/_proxy/status", "get"),
+            ("/_proxy/usage", "get"), ("/_proxy/status", "get"),
         })
         {
             paths.GetProperty(path).TryGetProperty(method, out var operation).Should().BeTrue($"{method} {path} is documented");

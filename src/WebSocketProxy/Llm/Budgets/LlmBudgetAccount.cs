@@ -1,7 +1,7 @@
 namespace WebSocketProxy.Llm;
 
 /// <summary>One client's budget windows. Minute windows start with the first request; day windows end at UTC midnight.</summary>
-internal sealed class LlmBudgetAccount
+internal sealed class LlmBudgetAccount : ILlmBudgetSettlement
 {
     private readonly Lock _lock = new();
     private Window _tokensPerMinute;

@@ -10,8 +10,9 @@ namespace WebSocketProxy.Llm;
 /// <remarks>
 /// A reservation is taken atomically against every limit, so the reservations in flight plus what was spent never
 /// exceed a limit. Accounts with nothing spent in an open window are removed by an occasional sweep. Thread-safe.
+/// The default <see cref="ILlmBudgetStore"/> (per process); a shared store uses one as its fail-open fallback.
 /// </remarks>
-internal sealed class LlmBudgetLedger
+internal sealed class LlmBudgetLedger : ILlmBudgetStore
 {
     private const int SweepEvery = 256;
 
@@ -26,6 +27,14 @@ internal sealed class LlmBudgetLedger
 
     /// <summary>Gets the number of accounts kept (for tests: invented keys must not pile up).</summary>
     public int AccountCount => _accounts.Count;
+
+    /// <inheritdoc />
+    public ValueTask<LlmBudgetResult> ReserveAsync(string key, LlmBudgetConfig limits, long tokens, decimal cost, CancellationToken cancellationToken)
+        => ValueTask.FromResult(TryReserve(key, limits, tokens, cost));
+
+    /// <inheritdoc />
+    public ValueTask<bool> ChargeAsync(string key, LlmBudgetConfig limits, long tokens, decimal cost, CancellationToken cancellationToken)
+        => ValueTask.FromResult(Charge(key, limits, tokens, cost));
 
     /// <summary>Reserves one request, <paramref name="tokens"/> tokens and <paramref name="cost"/> of money; on refusal returns the code, reason and wait.</summary>
     public LlmBudgetResult TryReserve(string key, LlmBudgetConfig limits, long tokens, decimal cost)

@@ -3,12 +3,12 @@ namespace WebSocketProxy.Llm;
 /// <summary>Tokens and money reserved for one request; reconciled once with what the request really spent.</summary>
 internal sealed class LlmBudgetReservation
 {
-    private readonly LlmBudgetAccount? _account;
+    private readonly ILlmBudgetSettlement? _owner;
     private int _reconciled;
 
-    public LlmBudgetReservation(LlmBudgetAccount? account, long tokens, decimal cost, DateTimeOffset minuteEnd, DateTimeOffset dayEnd, DateTimeOffset costEnd)
+    public LlmBudgetReservation(ILlmBudgetSettlement? owner, long tokens, decimal cost, DateTimeOffset minuteEnd, DateTimeOffset dayEnd, DateTimeOffset costEnd)
     {
-        _account = account;
+        _owner = owner;
         Tokens = tokens;
         Cost = cost;
         MinuteEnd = minuteEnd;
@@ -29,16 +29,22 @@ internal sealed class LlmBudgetReservation
 
     public DateTimeOffset CostEnd { get; }
 
+    /// <summary>Gets the client key the reservation was taken for (set by shared stores).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>Gets the reservation's id in a shared store (it expires there unless its instance renews it).</summary>
+    public string? Id { get; init; }
+
     /// <summary>Gets whether the reservation was given back or settled.</summary>
     public bool IsReconciled => Volatile.Read(ref _reconciled) != 0;
 
     public void Reconcile(long tokens, decimal cost, DateTimeOffset now)
     {
-        if (_account is null || Interlocked.Exchange(ref _reconciled, 1) != 0)
+        if (_owner is null || Interlocked.Exchange(ref _reconciled, 1) != 0)
         {
             return;
         }
 
-        _account.Reconcile(this, tokens, cost, now);
+        _owner.Reconcile(this, tokens, cost, now);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Llm;
 
@@ -32,6 +33,7 @@ internal static class LlmServices
         services.TryAddSingleton<LlmRealtimeHandler>();
         services.TryAddSingleton<LlmChatProcessor>();
         services.TryAddSingleton<LlmBudgetLedger>();
+        services.TryAddSingleton<ILlmBudgetStore>(static sp => sp.GetRequiredService<LlmBudgetLedger>());
         services.TryAddSingleton<LlmDeploymentPool>();
         services.TryAddSingleton<LlmAdapterPipeline>();
         services.TryAddSingleton<LlmRequestPipeline>();
@@ -40,6 +42,8 @@ internal static class LlmServices
         services.TryAddSingleton<LlmApiKeyStore>();
         services.TryAddSingleton<ILlmApiKeyStore>(static sp => sp.GetRequiredService<LlmApiKeyStore>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILlmUsageSink, LlmDefaultUsageSink>());
+        services.TryAddSingleton<IUsageTotals, LlmUsageTotals>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILlmUsageSink, LlmUsageTotalsSink>());
         services.TryAddKeyedSingleton<ILlmStreamAdapter, OpenAIChatAdapter>(LlmAdapterNames.OpenAIChat);
         services.TryAddKeyedSingleton<ILlmStreamAdapter, OpenAIResponsesAdapter>(LlmAdapterNames.OpenAIResponses);
         services.TryAddKeyedSingleton<ILlmStreamAdapter, AnthropicMessagesAdapter>(LlmAdapterNames.Anthropic);

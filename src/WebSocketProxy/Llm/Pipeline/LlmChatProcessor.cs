@@ -14,7 +14,7 @@ internal sealed partial class LlmChatProcessor
     private static readonly TimeSpan CacheWriteTimeout = TimeSpan.FromSeconds(10);
 
     private readonly LlmAdapterPipeline _adapters;
-    private readonly LlmBudgetLedger _budgets;
+    private readonly ILlmBudgetStore _budgets;
     private readonly LlmDeploymentPool _deployments;
     private readonly ProxyMetrics _metrics;
     private readonly LlmResponseCache _cache;
@@ -24,7 +24,7 @@ internal sealed partial class LlmChatProcessor
     private readonly ResiliencePipeline _fallback;
     private readonly LlmRequestPipeline _requests;
 
-    public LlmChatProcessor(LlmAdapterPipeline adapters, LlmRequestPipeline requests, LlmBudgetLedger budgets, LlmDeploymentPool deployments, ProxyMetrics metrics, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
+    public LlmChatProcessor(LlmAdapterPipeline adapters, LlmRequestPipeline requests, ILlmBudgetStore budgets, LlmDeploymentPool deployments, ProxyMetrics metrics, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
     {
         _requests = requests;
         _adapters = adapters;
@@ -101,7 +101,7 @@ internal sealed partial class LlmChatProcessor
             reserveCost = Math.Max(reserveCost, LlmUsageRecorder.Cost(call.Options, target.Model, new LlmUsage { InputTokens = estimatedInput, OutputTokens = maxOutput }) ?? 0);
         }
 
-        var budget = _budgets.TryReserve(call.User, call.Budgets, estimatedInput + (long)maxOutput, reserveCost);
+        var budget = await _budgets.ReserveAsync(call.User, call.Budgets, estimatedInput + (long)maxOutput, reserveCost, cancellationToken);
         if (budget.Reservation is not { } reservation)
         {
             attempt.Outcome = budget.ErrorCode!; // set whenever Reservation is null

@@ -14,7 +14,7 @@ namespace WebSocketProxy.Llm;
 /// </summary>
 internal sealed partial class LlmRealtimeHandler(
     LlmSocketGate gate,
-    LlmBudgetLedger ledger,
+    ILlmBudgetStore ledger,
     LlmUsageRecorder usage,
     TimeProvider time,
     ILoggerFactory loggerFactory)
@@ -65,7 +65,7 @@ internal sealed partial class LlmRealtimeHandler(
         }
 
         var budgets = identity.ApiKey?.Budgets ?? llm.Budgets;
-        var check = ledger.TryReserve(identity.BudgetKey, budgets, 1, 0);
+        var check = await ledger.ReserveAsync(identity.BudgetKey, budgets, 1, 0, context.RequestAborted);
         if (check.Reservation is not { } reservation)
         {
             await LlmSocketGate.RefuseAsync(context, StatusCodes.Status429TooManyRequests, "The budget is exhausted.", check.RetryAfter is { } wait ? (int)Math.Ceiling(wait.TotalSeconds) : null);

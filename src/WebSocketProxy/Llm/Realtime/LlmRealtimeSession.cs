@@ -20,7 +20,7 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     private readonly WebSocket _client;
     private readonly WebSocket _upstream;
     private readonly Settings _settings;
-    private readonly LlmBudgetLedger _ledger;
+    private readonly ILlmBudgetStore _ledger;
     private readonly LlmUsageRecorder _usage;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -29,7 +29,7 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     private volatile bool _clientClosing;
     private int _closeRequested;
 
-    public LlmRealtimeSession(ProxyConnectionContext connection, WebSocket client, WebSocket upstream, Settings settings, LlmBudgetLedger ledger, LlmUsageRecorder usage, TimeProvider time, ILogger logger)
+    public LlmRealtimeSession(ProxyConnectionContext connection, WebSocket client, WebSocket upstream, Settings settings, ILlmBudgetStore ledger, LlmUsageRecorder usage, TimeProvider time, ILogger logger)
     {
         Connection = connection;
         _snapshot = LlmSessionSnapshot.Create(connection, time);
@@ -210,7 +210,7 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     {
         var model = _settings.Target.Model;
         var cost = LlmUsageRecorder.Cost(_settings.Options, model, usage);
-        var exhausted = _ledger.Charge(_settings.User, _settings.Budgets, usage.TotalTokens ?? 0, cost ?? 0);
+        var exhausted = await _ledger.ChargeAsync(_settings.User, _settings.Budgets, usage.TotalTokens ?? 0, cost ?? 0, CancellationToken.None);
         var outcome = status == "completed" ? "completed" : status == "cancelled" ? "cancelled" : LlmErrorCodes.UpstreamError;
         await _usage.RecordAsync(_settings.RoutePattern, _settings.User, _settings.Options, _settings.Route, _settings.Target.ProviderName, model, outcome, usage, cost, _time.GetElapsedTime(_start), null);
         return exhausted;
