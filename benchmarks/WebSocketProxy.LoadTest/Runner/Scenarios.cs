@@ -101,13 +101,18 @@ internal sealed class Scenarios : IDisposable
         return await LatencyMeasurementAsync(scenario, target, round, concurrency, loops, latencies, t0, cpu0);
     }
 
-    /// <summary>Opens <paramref name="count"/> connections, one round trip each, then measures how much the proxy's working set grew per connection.</summary>
+    /// <summary>
+    /// Opens <paramref name="count"/> connections, one round trip each, then measures how much the proxy's working set grew
+    /// per connection; the proxy CPU spent while opening them, per connection, is the set-up CPU (connect, one round trip).
+    /// </summary>
     public async Task<Measurement> IdleAsync(Target target, int count, double holdSeconds)
     {
         var before = target.ProxyPid is { } p ? ProcStats.WorkingSetKb(p) : 0;
+        var cpu0 = Cpu(target);
         var t0 = Stopwatch.GetTimestamp();
         var sockets = await ConnectManyAsync(target, count, 64, roundTrip: true);
         var opened = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        var cpu1 = Cpu(target);
         try
         {
             // Let the connections settle (buffers returned after the round trip, lazy allocations done).
@@ -127,6 +132,7 @@ internal sealed class Scenarios : IDisposable
                 Operations = count,
                 Seconds = opened,
                 KbPerConnection = target.ProxyPid is null ? null : (after - before) / (double)count,
+                ProxyCpuUsPerOp = PerOp(cpu0, cpu1, count),
                 ProxyPeakWorkingSetKb = Peak(target),
             };
         }

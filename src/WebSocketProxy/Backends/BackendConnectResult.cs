@@ -6,7 +6,7 @@ namespace WebSocketProxy.Backends;
 /// <summary>The outcome of one backend handshake.</summary>
 internal readonly struct BackendConnectResult
 {
-    private BackendConnectResult(ClientWebSocket? socket, int statusCode, string errorType, IReadOnlyDictionary<string, IEnumerable<string>>? headers, Exception? error)
+    private BackendConnectResult(WebSocket? socket, int statusCode, string errorType, IReadOnlyDictionary<string, IEnumerable<string>>? headers, Exception? error)
     {
         Socket = socket;
         StatusCode = statusCode;
@@ -15,7 +15,7 @@ internal readonly struct BackendConnectResult
         Error = error;
     }
 
-    public ClientWebSocket? Socket { get; }
+    public WebSocket? Socket { get; }
 
     /// <summary>Gets the status to answer the client with when the connect failed.</summary>
     public int StatusCode { get; }
@@ -36,7 +36,7 @@ internal readonly struct BackendConnectResult
     /// <summary>Gets whether this failure says the backend is unwell (unreachable, timed out, broken handshake), feeding its circuit breaker; a refusal with a status of its own does not.</summary>
     public bool CountsAgainstHealth => ErrorType is RejectionReasons.BackendUnreachable or RejectionReasons.BackendTimeout or RejectionReasons.BackendInvalidHandshake;
 
-    public static BackendConnectResult Success(ClientWebSocket socket) => new(socket, 101, string.Empty, null, null);
+    public static BackendConnectResult Success(WebSocket socket) => new(socket, 101, string.Empty, null, null);
 
     public static BackendConnectResult Failure(int statusCode, string errorType, Exception? error, IReadOnlyDictionary<string, IEnumerable<string>>? headers = null)
         => new(null, statusCode, errorType, headers, error);

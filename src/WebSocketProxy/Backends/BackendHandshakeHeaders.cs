@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using WebSocketProxy.Configuration;
@@ -23,7 +22,7 @@ internal static partial class BackendHandshakeHeaders
         XForwardedFor, XForwardedProto, XForwardedHost, "Forwarded", "traceparent", "tracestate",
     };
 
-    public static void Apply(HttpContext context, BackendHandshakePolicy policy, RouteSecurityPolicy? security, KeyValuePair<string, string>[] identityHeaders, ClientWebSocketOptions options)
+    public static void Apply(HttpContext context, BackendHandshakePolicy policy, RouteSecurityPolicy? security, KeyValuePair<string, string>[] identityHeaders, IBackendHandshakeHeaderTarget options)
     {
         var request = context.Request;
         var connectionTokens = ConnectionTokens(request.Headers.Connection);
@@ -35,7 +34,7 @@ internal static partial class BackendHandshakeHeaders
             }
 
             var separator = string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
-            options.SetRequestHeader(name, values.Count == 1 ? values[0] : string.Join(separator, values.ToArray()));
+            options.SetHeader(name, values.Count == 1 ? values[0] : string.Join(separator, values.ToArray()));
         }
 
         if (policy.XForwarded != ForwardedHeadersMode.Off)
@@ -54,7 +53,7 @@ internal static partial class BackendHandshakeHeaders
         ApplyTraceContext(request, options);
         foreach (var (name, value) in identityHeaders)
         {
-            options.SetRequestHeader(name, value);
+            options.SetHeader(name, value);
         }
     }
 
@@ -91,26 +90,26 @@ internal static partial class BackendHandshakeHeaders
         return policy.AllowList is null || policy.AllowList.Contains(name);
     }
 
-    private static void SetForwarded(ClientWebSocketOptions options, IHeaderDictionary headers, string name, string value, bool append)
+    private static void SetForwarded(IBackendHandshakeHeaderTarget options, IHeaderDictionary headers, string name, string value, bool append)
     {
         if (append && headers.TryGetValue(name, out var existing) && !StringValues.IsNullOrEmpty(existing))
         {
             value = string.Join(", ", existing.ToArray()) + ", " + value;
         }
 
-        options.SetRequestHeader(name, value);
+        options.SetHeader(name, value);
     }
 
-    private static void ApplyTraceContext(HttpRequest request, ClientWebSocketOptions options)
+    private static void ApplyTraceContext(HttpRequest request, IBackendHandshakeHeaderTarget options)
     {
         var activity = Activity.Current;
         if (activity is not null && activity.IdFormat == ActivityIdFormat.W3C)
         {
             DistributedContextPropagator.Current.Inject(activity, options, static (carrier, name, value) =>
             {
-                if (carrier is ClientWebSocketOptions target && value is not null)
+                if (carrier is IBackendHandshakeHeaderTarget target && value is not null)
                 {
-                    target.SetRequestHeader(name, value);
+                    target.SetHeader(name, value);
                 }
             });
             return;
@@ -119,10 +118,10 @@ internal static partial class BackendHandshakeHeaders
         // No activity of our own: pass the caller's trace context through unchanged.
         if (request.Headers.TryGetValue("traceparent", out var traceParent) && traceParent.Count == 1)
         {
-            options.SetRequestHeader("traceparent", traceParent[0]);
+            options.SetHeader("traceparent", traceParent[0]);
             if (request.Headers.TryGetValue("tracestate", out var traceState) && traceState.Count == 1)
             {
-                options.SetRequestHeader("tracestate", traceState[0]);
+                options.SetHeader("tracestate", traceState[0]);
             }
         }
     }

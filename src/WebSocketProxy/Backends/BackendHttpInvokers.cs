@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Backends;
@@ -79,31 +78,8 @@ internal sealed class BackendHttpInvokers : IDisposable
         }
     }
 
-    /// <summary>The handler of the backend WebSocket leg: HTTP/1.1 connections run over a <see cref="BackendWriteGathering"/> transport (TLS, when configured, above it).</summary>
-    private static SocketsHttpHandler CreateWebSocketHandler()
-    {
-        var handler = CreateHandler();
-        handler.ConnectCallback = ConnectAsync;
-        return handler;
-    }
-
-    /// <summary>What the handler does by default (a dual-mode socket, no Nagle), with the HTTP/1.1 transport wrapped for write gathering.</summary>
-    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        var stream = new NetworkStream(socket, ownsSocket: true);
-        return context.InitialRequestMessage.Version.Major == 1 ? new BackendWriteGathering(stream) : stream;
-    }
+    /// <summary>The handler of the HTTP/2 backend WebSocket leg and of the health probes (HTTP/1.1 WebSocket backends connect over <see cref="BackendTransport"/>).</summary>
+    private static SocketsHttpHandler CreateWebSocketHandler() => CreateHandler();
 
     private static SocketsHttpHandler CreateHandler() => new()
     {

@@ -6,7 +6,7 @@ namespace WebSocketProxy.Backends;
 /// <summary>The outcome of backend selection and connect: a connected backend, or what to answer the client.</summary>
 internal readonly struct BackendSelection
 {
-    private BackendSelection(ClientWebSocket? socket, BackendState? backend, int statusCode, string? errorType, string? message, TimeSpan? retryAfter, IReadOnlyDictionary<string, IEnumerable<string>>? responseHeaders)
+    private BackendSelection(WebSocket? socket, BackendState? backend, int statusCode, string? errorType, string? message, TimeSpan? retryAfter, IReadOnlyDictionary<string, IEnumerable<string>>? responseHeaders)
     {
         Socket = socket;
         Backend = backend;
@@ -18,7 +18,7 @@ internal readonly struct BackendSelection
     }
 
     /// <summary>Gets the connected backend socket; null on failure.</summary>
-    public ClientWebSocket? Socket { get; }
+    public WebSocket? Socket { get; }
 
     /// <summary>Gets the backend that accepted; it holds a connection-limit slot for the session.</summary>
     public BackendState? Backend { get; }
@@ -35,7 +35,7 @@ internal readonly struct BackendSelection
     /// <summary>Gets the backend's own response headers when it refused the upgrade.</summary>
     public IReadOnlyDictionary<string, IEnumerable<string>>? ResponseHeaders { get; }
 
-    public static BackendSelection Connected(ClientWebSocket socket, BackendState backend) => new(socket, backend, 101, null, null, null, null);
+    public static BackendSelection Connected(WebSocket socket, BackendState backend) => new(socket, backend, 101, null, null, null, null);
 
     public static BackendSelection ClientGone() => new(null, null, 0, null, null, null, null);
 

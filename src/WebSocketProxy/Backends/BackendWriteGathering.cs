@@ -4,13 +4,14 @@ using System.Runtime.CompilerServices;
 namespace WebSocketProxy.Backends;
 
 /// <summary>
-/// The transport under an HTTP/1.1 backend connection (installed by the backend handler's connect callback). While the
+/// The transport under an HTTP/1.1 backend connection (opened by <see cref="BackendTransport"/>). While the
 /// client→backend pump has more client messages ready, the frames it sends are gathered here and written in one socket
 /// send when the client has nothing more buffered, so a burst of small messages costs one send instead of one per
 /// message. Every other write (the handshake, pings, pongs, close frames, TLS records of those) goes out at once, after
 /// whatever is gathered, so nothing is reordered or held back.
 /// </summary>
 /// <remarks>
+/// Reads: see <c>BackendWriteGathering.Reads.cs</c> (small reads are served from a pooled buffer held only while it has bytes).
 /// The pump asks for gathering around the synchronous part of one <c>SendAsync</c> (<see cref="BeginRequest"/> /
 /// <see cref="EndRequest"/>, thread-static): <c>ManagedWebSocket</c>, <c>SslStream</c> and the handler's upgraded
 /// connection stream reach this stream's <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/> synchronously when
@@ -18,7 +19,7 @@ namespace WebSocketProxy.Backends;
 /// owns the flush (<see cref="FlushGatheredAsync"/>) before it waits for the client. Writes never overlap: a gate
 /// serialises the socket's writes and the pump's flushes.
 /// </remarks>
-internal sealed class BackendWriteGathering : Stream
+internal sealed partial class BackendWriteGathering : Stream
 {
     /// <summary>Gathered bytes are written once they would pass this size, even if more messages are ready.</summary>
     public const int MaxPending = 16 * 1024;
@@ -34,9 +35,12 @@ internal sealed class BackendWriteGathering : Stream
     private byte[]? _pending;
     private int _pendingLength;
 
-    public BackendWriteGathering(Stream inner)
+    /// <param name="inner">The socket's stream.</param>
+    /// <param name="bufferReads">Whether small reads are served from a pooled receive buffer (not under TLS: <c>SslStream</c> buffers its own reads).</param>
+    public BackendWriteGathering(Stream inner, bool bufferReads = true)
     {
         _inner = inner;
+        _bufferReads = bufferReads;
     }
 
     public override bool CanRead => true;
@@ -83,13 +87,9 @@ internal sealed class BackendWriteGathering : Stream
         }
     }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
-    public override int Read(Span<byte> buffer) => _inner.Read(buffer);
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -147,6 +147,7 @@ internal sealed class BackendWriteGathering : Stream
         if (disposing)
         {
             _inner.Dispose();
+            _readBuffer = null; // a read may be copying out of it: left to the GC, never returned in use
 
             // An abort can dispose while the pump gathers into the buffer: then the buffer is left to the GC, never returned in use.
             if (_gate.Wait(0))

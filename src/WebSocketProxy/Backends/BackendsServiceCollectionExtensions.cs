@@ -13,6 +13,7 @@ internal static class BackendsServiceCollectionExtensions
         services.TryAddSingleton<BackendHttpInvokers>();
         services.TryAddSingleton<BackendSelector>();
         services.TryAddSingleton<ResolvedBackends>();
+        services.TryAddSingleton<BackendTransport>();
         services.TryAddSingleton<BackendConnector>();
         services.AddHttpForwarder(); // YARP's forwarder for the HTTP half of ForwardHttp routes
         services.TryAddSingleton<BackendAffinity>();

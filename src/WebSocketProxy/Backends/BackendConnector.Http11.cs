@@ -1,0 +1,69 @@
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Http;
+using WebSocketProxy.Model;
+using WebSocketProxy.Security;
+
+namespace WebSocketProxy.Backends;
+
+/// <content>The HTTP/1.1 backend leg: the proxy's own handshake over a socket it owns, no <c>HttpClient</c> objects kept per connection.</content>
+internal sealed partial class BackendConnector
+{
+    private async Task<BackendConnectResult> ConnectOwnAsync(HttpContext context, RouteModel route, ClusterModel cluster, KeyValuePair<string, string>[] identityHeaders, Uri target, string? host, CancellationToken cancellationToken)
+    {
+        var settings = cluster.BackendSettings();
+        var request = new BackendHandshakeRequest(target) { OfferDeflate = settings.Compression };
+        foreach (var protocol in SubprotocolMapping.ToBackend(route, context.WebSockets.WebSocketRequestedProtocols))
+        {
+            request.SubProtocols.Add(protocol);
+        }
+
+        BackendHandshakeHeaders.Apply(context, route.HandshakePolicy(), route.Features.Get<RouteSecurityPolicy>(), identityHeaders, request);
+        if (host is not null)
+        {
+            request.SetHeader("Host", host);
+        }
+
+        using var timeout = new CancellationTokenSource(settings.ConnectTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        Stream? stream = null;
+        WebSocket? socket = null;
+        var status = 0;
+        IReadOnlyDictionary<string, IEnumerable<string>>? refusalHeaders = null;
+        try
+        {
+            stream = await _transport.OpenAsync(target, BackendTransport.ServerName(request.Host), cluster, linked.Token);
+            await request.WriteAsync(stream, linked.Token);
+            var response = await BackendHandshakeResponse.ReadAsync(stream, linked.Token);
+            status = response.StatusCode;
+            if (status != 101)
+            {
+                refusalHeaders = response.RefusalHeaders();
+                throw new WebSocketException(WebSocketError.NotAWebSocket, $"The backend answered the handshake with {status} instead of 101.");
+            }
+
+            var (subProtocol, deflate) = BackendHandshakeValidation.Validate(request, response);
+            socket = WebSocket.CreateFromStream(response.Leftover.IsEmpty ? stream : new BackendPrefixedStream(stream, response.Leftover), new WebSocketCreationOptions
+            {
+                IsServer = false,
+                SubProtocol = subProtocol,
+                KeepAliveInterval = route.KeepAliveInterval,
+                KeepAliveTimeout = route.KeepAliveTimeout,
+                DangerousDeflateOptions = deflate,
+            });
+            return BackendConnectResult.Success(socket);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or AuthenticationException)
+        {
+            return Failure(ex, status, refusalHeaders, timeout, cancellationToken);
+        }
+        finally
+        {
+            if (socket is null && stream is not null)
+            {
+                await stream.DisposeAsync(); // failed, whatever the exception: the connection is not left open
+            }
+        }
+    }
+}
