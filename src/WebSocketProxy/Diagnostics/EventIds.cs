@@ -67,6 +67,7 @@ internal static class EventIds
     public const int LlmRequestFailed = 541;
     public const int LlmClientStalled = 542;
     public const int LlmApiKeyRejected = 550;
+    public const int LlmSessionOpenedWhileDraining = 551;
     public const int LlmConfigurationReloaded = 560;
     public const int LlmConfigurationRejected = 561;
     public const int LlmRealtimeUpstreamRefused = 570;

@@ -13,6 +13,7 @@ namespace WebSocketProxy.IntegrationTests.Llm;
 /// A local stand-in for OpenAI's Realtime API on 127.0.0.1:0 (<c>GET /v1/realtime?model=…</c> upgraded to a WebSocket),
 /// speaking the documented server events: <c>session.created</c> on connect; for <c>response.create</c>,
 /// <c>response.created</c>, two <c>response.output_text.delta</c> and <c>response.done</c> with usage.
+/// With <c>acceptWhen</c>, each handshake is held until that task completes.
 /// </summary>
 public sealed class FakeRealtimeServer : IAsyncDisposable
 {
@@ -32,7 +33,7 @@ public sealed class FakeRealtimeServer : IAsyncDisposable
     /// <summary>Gets the client events the server received, in order.</summary>
     public ConcurrentQueue<string> ClientEvents { get; } = new();
 
-    public static async Task<FakeRealtimeServer> StartAsync(int inputTokens = 40, int outputTokens = 80)
+    public static async Task<FakeRealtimeServer> StartAsync(int inputTokens = 40, int outputTokens = 80, Task? acceptWhen = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -47,6 +48,11 @@ public sealed class FakeRealtimeServer : IAsyncDisposable
             {
                 context.Response.StatusCode = 400;
                 return;
+            }
+
+            if (acceptWhen is not null)
+            {
+                await acceptWhen.WaitAsync(context.RequestAborted);
             }
 
             using var socket = await context.WebSockets.AcceptWebSocketAsync();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Testing;
 using WebSocketProxy.Llm;
+using WebSocketProxy.Model;
 using static WebSocketProxy.IntegrationTests.Llm.LlmSecurityTests;
 
 namespace WebSocketProxy.IntegrationTests.Llm;
@@ -97,7 +98,53 @@ public sealed class LlmRealtimeTests
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(8));
     }
 
-    private static Task<TestGateway> StartAsync(FakeRealtimeServer provider, Action<LlmOptions> configure, CollectingSink sink, TimeSpan? drainTimeout = null)
+    [Fact]
+    public async Task Shutdown_SessionOpenedWhileTheDrainRuns_Closed1001AndAbortedWithinDrainTimeout()
+    {
+        var ct = Ws.Timeout(30);
+        var accept = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var provider = await FakeRealtimeServer.StartAsync(acceptWhen: accept.Task);
+        await using var gateway = await StartAsync(provider, o => { }, new CollectingSink(), drainTimeout: TimeSpan.FromSeconds(1));
+        var registry = gateway.Services.GetRequiredService<SessionRegistry>();
+
+        // The handshake is past the gateway's draining check and waits for the provider while the drain starts.
+        var connecting = Ws.ConnectAsync(gateway.Ws("/llm/realtime?model=gpt-realtime"), ct);
+        await WaitUntilAsync(() => provider.Handshakes.Count == 1, ct);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var stopping = gateway.App.StopAsync(ct);
+        await WaitUntilAsync(() => registry.IsDraining, ct);
+        accept.SetResult();
+        using var client = await connecting;
+        Received received;
+        do
+        {
+            received = await client.ReceiveMessageAsync(ct);
+        }
+        while (received.Type != WebSocketMessageType.Close);
+
+        // The client never answers the close frame: the session is aborted when the drain timeout passes.
+        await stopping;
+
+        received.CloseStatus.Should().Be(WebSocketCloseStatus.EndpointUnavailable);
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(8));
+    }
+
+    [Fact]
+    public async Task ForeignOrigin_403_ProviderNeverContacted()
+    {
+        var ct = Ws.Timeout();
+        await using var provider = await FakeRealtimeServer.StartAsync();
+        await using var gateway = await StartAsync(provider, o => { }, new CollectingSink(), route: r => r.Configure(c => c with { AllowedOrigins = ["https://app.example"] }));
+
+        var (evil, _) = await Ws.TryConnectAsync(gateway.Ws("/llm/realtime?model=gpt-realtime"), ct, o => o.SetRequestHeader("Origin", "https://evil.example"));
+        var (listed, _) = await Ws.TryConnectAsync(gateway.Ws("/llm/realtime?model=gpt-realtime"), ct, o => o.SetRequestHeader("Origin", "https://app.example"));
+
+        evil.Should().Be(403, "Realtime sockets pass the same handshake gate as proxy and chat routes");
+        listed.Should().Be(101);
+        provider.Handshakes.Should().ContainSingle("only the admitted socket reached the provider");
+    }
+
+    private static Task<TestGateway> StartAsync(FakeRealtimeServer provider, Action<LlmOptions> configure, CollectingSink sink, TimeSpan? drainTimeout = null, Func<LlmRouteBuilder, LlmRouteBuilder>? route = null)
         => TestGateway.StartAsync(
             o => o.DrainTimeout = drainTimeout ?? o.DrainTimeout,
             s => s.AddWebSocketProxy().AddLlm(o =>
@@ -105,7 +152,7 @@ public sealed class LlmRealtimeTests
                 o.Providers["openai"] = new LlmProviderConfig { BaseUrl = provider.BaseUrl + "/v1", ApiKey = "sk-server", Models = ["gpt-realtime"] };
                 configure(o);
             }).Services.AddSingleton<ILlmUsageSink>(sink),
-            app => app.MapLlmRealtime("/llm/realtime", r => r.AllowModels("gpt-realtime")));
+            app => app.MapLlmRealtime("/llm/realtime", r => (route ?? (x => x))(r.AllowModels("gpt-realtime"))));
 
     private static async Task<JsonElement> ReceiveJsonAsync(WebSocket socket, CancellationToken ct)
     {

@@ -156,6 +156,21 @@ public sealed class AdapterTranscriptTests
         events[^1].FinishReason.Should().Be("tool_calls");
     }
 
+    [Theory]
+    [MemberData(nameof(Chunkings))]
+    public async Task Anthropic_StreamingRefusal_PartialTextKeptAndFinishesContentFilterNotStop(int[] chunks)
+    {
+        // Claude 4 models stop a streamed answer with stop_reason "refusal" (after some text may have streamed).
+        await using var upstream = await LoopbackUpstream.StartAsync(LoopbackUpstream.ReplayFixture("anthropic-messages-stream-refusal.sse", chunkSizes: chunks));
+
+        var events = await RunAsync(new AnthropicMessagesAdapter(HttpFactory()), Request(upstream, LlmAdapterNames.Anthropic), TestContext.Current.CancellationToken);
+
+        Text(events).Should().Be("Here is how");
+        Usage(events).Should().BeEquivalentTo(new LlmUsage { InputTokens = 31, OutputTokens = 4 }, o => o.Including(u => u.InputTokens).Including(u => u.OutputTokens));
+        events[^1].Kind.Should().Be(LlmStreamEventKind.Finish);
+        events[^1].FinishReason.Should().Be("content_filter", "a refused answer is never reported as a complete one");
+    }
+
     [Fact]
     public async Task Anthropic_ToolUseWithoutInputDeltas_ArgumentsAreAnEmptyObject()
     {

@@ -35,6 +35,31 @@ public sealed class ChatClientAdapterTests
     }
 
     [Fact]
+    public async Task StreamAsync_RefusalAsTheOpenAIClientReportsIt_RefusalPartNotAnError()
+    {
+        // What Microsoft.Extensions.AI.OpenAI yields for a streamed delta.refusal: ErrorContent with ErrorCode "Refusal".
+        var chat = new ScriptedChatClient(
+            new ChatResponseUpdate { Contents = [new ErrorContent("I'm sorry, I can't help with that.") { ErrorCode = "Refusal" }], FinishReason = ChatFinishReason.Stop },
+            new ChatResponseUpdate { Contents = [new UsageContent(new UsageDetails { InputTokenCount = 24, OutputTokenCount = 9, TotalTokenCount = 33 })] });
+
+        var events = await RunAsync(Adapter(chat), ChatRequest(), TestContext.Current.CancellationToken);
+
+        Parts(events).Should().Equal(new AssembledPart(LlmPartType.Refusal, "refusal", null, "I'm sorry, I can't help with that."));
+        events.Should().NotContain(e => e.Kind == LlmStreamEventKind.Error);
+        events[^1].Kind.Should().Be(LlmStreamEventKind.Finish);
+    }
+
+    [Fact]
+    public async Task StreamAsync_ContentFilterFinish_ReportedAsContentFilter()
+    {
+        var chat = new ScriptedChatClient(new ChatResponseUpdate(ChatRole.Assistant, "Partial") { FinishReason = ChatFinishReason.ContentFilter });
+
+        var events = await RunAsync(Adapter(chat), ChatRequest(), TestContext.Current.CancellationToken);
+
+        events[^1].FinishReason.Should().Be("content_filter");
+    }
+
+    [Fact]
     public async Task StreamAsync_ContentButNoFinishReason_FinishesUnknownNotStop()
     {
         var chat = new ScriptedChatClient(new ChatResponseUpdate(ChatRole.Assistant, "Half an answer"));

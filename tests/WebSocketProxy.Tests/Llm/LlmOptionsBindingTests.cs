@@ -60,6 +60,31 @@ public sealed class LlmOptionsBindingTests
     }
 
     [Fact]
+    public void Reload_InvalidKeepsLastGood_ValidApplies()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WebSocketProxy:Llm:Providers:openai:Type"] = "openai",
+            ["WebSocketProxy:Llm:Budgets:TokensPerMinute"] = "1000",
+        }).Build();
+        using var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration)
+            .AddWebSocketProxy(configuration.GetSection("WebSocketProxy")).AddLlm().Services.BuildServiceProvider();
+        var source = services.GetRequiredService<LlmOptionsSource>();
+        source.AddRoute(new LlmRouteBuilder("/llm"));
+
+        configuration["WebSocketProxy:Llm:Budgets:WarnBelow"] = "5"; // out of range
+        configuration["WebSocketProxy:Llm:Budgets:TokensPerMinute"] = "2000";
+        configuration.Reload();
+        var afterBad = source.Current;
+        configuration["WebSocketProxy:Llm:Budgets:WarnBelow"] = "0.5";
+        configuration.Reload();
+
+        afterBad.Budgets.TokensPerMinute.Should().Be(1000, "a reload with an error is rejected as a whole");
+        source.Current.Budgets.TokensPerMinute.Should().Be(2000);
+        source.Current.Budgets.WarnBelow.Should().Be(0.5);
+    }
+
+    [Fact]
     public void AddWebSocketProxy_WithoutAddLlm_NoLlmServices()
     {
         using var services = new ServiceCollection().AddWebSocketProxy(o => { }).Services.BuildServiceProvider();

@@ -113,4 +113,25 @@ public sealed class LlmPolicyTests
         using var document = System.Text.Json.JsonDocument.Parse(json);
         return LlmClientRequest.Parse(document.RootElement, "r1", maxModels: 4, out var error) ?? throw new InvalidOperationException(error);
     }
+
+    [Fact]
+    public void RateLimitHint_ExhaustedLimits_LongestResetOfThoseAtZero()
+    {
+        var now = new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
+        using var openai = new HttpResponseMessage(System.Net.HttpStatusCode.OK);
+        openai.Headers.Add("x-ratelimit-remaining-requests", "0");
+        openai.Headers.Add("x-ratelimit-reset-requests", "1m30s");
+        openai.Headers.Add("x-ratelimit-remaining-tokens", "120");
+        openai.Headers.Add("x-ratelimit-reset-tokens", "6m0s");
+        using var anthropic = new HttpResponseMessage(System.Net.HttpStatusCode.OK);
+        anthropic.Headers.Add("anthropic-ratelimit-tokens-remaining", "0");
+        anthropic.Headers.Add("anthropic-ratelimit-tokens-reset", "2026-11-29T10:00:42Z");
+        using var plenty = new HttpResponseMessage(System.Net.HttpStatusCode.OK);
+        plenty.Headers.Add("x-ratelimit-remaining-requests", "499");
+        plenty.Headers.Add("x-ratelimit-reset-requests", "120ms");
+
+        LlmRateLimitHint.ExhaustedFor(openai, now).Should().Be(TimeSpan.FromSeconds(90), "only the exhausted limit counts");
+        LlmRateLimitHint.ExhaustedFor(anthropic, now).Should().Be(TimeSpan.FromSeconds(42));
+        LlmRateLimitHint.ExhaustedFor(plenty, now).Should().BeNull();
+    }
 }

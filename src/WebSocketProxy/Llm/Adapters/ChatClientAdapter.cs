@@ -26,6 +26,7 @@ internal sealed partial class ChatClientAdapter(IServiceProvider services) : ILl
 
     private const string TextId = "text";
     private const string ReasoningId = "reasoning";
+    private const string RefusalId = "refusal";
 
     /// <summary>M.E.AI's serializer options (they know <see cref="JsonElement"/> and the AI content types), without indentation.</summary>
     private static readonly JsonSerializerOptions ArgumentsJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
@@ -129,6 +130,11 @@ internal sealed partial class ChatClientAdapter(IServiceProvider services) : ILl
                                 CachedTokens = ToInt(usage.Details.CachedInputTokenCount),
                                 TotalTokens = ToInt(usage.Details.TotalTokenCount),
                             });
+                            break;
+                        case ErrorContent { ErrorCode: { } code } refusal when string.Equals(code, "Refusal", StringComparison.OrdinalIgnoreCase):
+                            // Microsoft.Extensions.AI.OpenAI reports OpenAI's refusal text this way: an answer, not a failure.
+                            produced = true;
+                            yield return LlmStreamEvent.Delta(LlmPartType.Refusal, RefusalId, refusal.Message);
                             break;
                         case ErrorContent error:
                             yield return LlmStreamEvent.Failed(error.ErrorCode, error.Message);

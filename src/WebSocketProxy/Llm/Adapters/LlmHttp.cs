@@ -115,6 +115,7 @@ internal static partial class LlmHttp
 
         if (response.IsSuccessStatusCode)
         {
+            LlmRateLimitHint.Observe(response, DateTimeOffset.UtcNow);
             return response;
         }
 

@@ -193,18 +193,7 @@ internal sealed class OllamaChatAdapter(IHttpClientFactory httpClientFactory) : 
                 continue;
             }
 
-            writer.WriteStartObject();
-            writer.WriteString("type", "function");
-            writer.WriteStartObject("function");
-            writer.WriteString("name", tool.Name);
-            if (tool.Description is { } description)
-            {
-                writer.WriteString("description", description);
-            }
-
-            LlmHttp.WriteParameters(writer, "parameters", tool);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
+            OpenAIToolWriter.WriteFunction(writer, tool, flat: false, strict: null);
         }
 
         writer.WriteEndArray();

@@ -38,7 +38,7 @@ internal sealed class OpenAIChatAdapter(IHttpClientFactory httpClientFactory) : 
             }
 
             LlmRequestShaping.WriteOpenAIChatOptions(writer, request);
-            WriteTools(writer, request);
+            OpenAIToolWriter.WriteTools(writer, request, flat: false);
         });
         if (!string.IsNullOrEmpty(request.Provider.ApiKey))
         {
@@ -231,53 +231,5 @@ internal sealed class OpenAIChatAdapter(IHttpClientFactory httpClientFactory) : 
         }
 
         writer.WriteEndArray();
-    }
-
-    private static void WriteTools(Utf8JsonWriter writer, LlmRequest request)
-    {
-        if (request.Tools is not { Count: > 0 } tools)
-        {
-            return;
-        }
-
-        writer.WriteStartArray("tools");
-        foreach (var tool in tools)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", "function");
-            writer.WriteStartObject("function");
-            writer.WriteString("name", tool.Name);
-            if (tool.Description is { } description)
-            {
-                writer.WriteString("description", description);
-            }
-
-            LlmHttp.WriteParameters(writer, "parameters", tool);
-            if (tool.Strict is { } strict)
-            {
-                writer.WriteBoolean("strict", strict);
-            }
-
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        switch (request.ToolChoice)
-        {
-            case null:
-                break;
-            case { Mode: LlmToolChoiceMode.Function } choice:
-                writer.WriteStartObject("tool_choice");
-                writer.WriteString("type", "function");
-                writer.WriteStartObject("function");
-                writer.WriteString("name", choice.FunctionName);
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-                break;
-            case { Mode: var mode }:
-                writer.WriteString("tool_choice", mode switch { LlmToolChoiceMode.None => "none", LlmToolChoiceMode.Required => "required", _ => "auto" });
-                break;
-        }
     }
 }

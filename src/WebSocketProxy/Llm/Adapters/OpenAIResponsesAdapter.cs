@@ -37,7 +37,7 @@ internal sealed class OpenAIResponsesAdapter(IHttpClientFactory httpClientFactor
             }
 
             LlmRequestShaping.WriteResponsesFormat(writer, request);
-            WriteTools(writer, request);
+            OpenAIToolWriter.WriteTools(writer, request, flat: true);
         });
         if (!string.IsNullOrEmpty(request.Provider.ApiKey))
         {
@@ -220,47 +220,5 @@ internal sealed class OpenAIResponsesAdapter(IHttpClientFactory httpClientFactor
         }
 
         writer.WriteEndArray();
-    }
-
-    private static void WriteTools(Utf8JsonWriter writer, LlmRequest request)
-    {
-        if (request.Tools is not { Count: > 0 } tools)
-        {
-            return;
-        }
-
-        writer.WriteStartArray("tools");
-        foreach (var tool in tools)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", "function");
-            writer.WriteString("name", tool.Name);
-            if (tool.Description is { } description)
-            {
-                writer.WriteString("description", description);
-            }
-
-            LlmHttp.WriteParameters(writer, "parameters", tool);
-
-            // Responses function tools are strict unless told otherwise, which rejects most hand-written schemas.
-            writer.WriteBoolean("strict", tool.Strict ?? false);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        switch (request.ToolChoice)
-        {
-            case null:
-                break;
-            case { Mode: LlmToolChoiceMode.Function } choice:
-                writer.WriteStartObject("tool_choice");
-                writer.WriteString("type", "function");
-                writer.WriteString("name", choice.FunctionName);
-                writer.WriteEndObject();
-                break;
-            case { Mode: var mode }:
-                writer.WriteString("tool_choice", mode switch { LlmToolChoiceMode.None => "none", LlmToolChoiceMode.Required => "required", _ => "auto" });
-                break;
-        }
     }
 }

@@ -1,21 +1,19 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Logging;
-using WebSocketProxy.Admission;
 using WebSocketProxy.Configuration;
-using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Llm;
 
-/// <summary>Accepts an <c>llm.v1</c> WebSocket on an LLM route: the shared handshake gate, the client's identity, then its <see cref="LlmSession"/> in the session registry.</summary>
-internal sealed partial class LlmEndpointHandler(
+/// <summary>
+/// Accepts an <c>llm.v1</c> WebSocket on an LLM route: its subprotocol, then <see cref="LlmSocketGate"/> (drain, the shared
+/// handshake gate, identity) and its <see cref="LlmSession"/>, registered for the drain before it runs.
+/// </summary>
+internal sealed class LlmEndpointHandler(
     LlmChatProcessor processor,
-    HandshakeGate gate,
-    LlmOptionsSource options,
+    LlmSocketGate gate,
     ILlmApiKeyStore keyStore,
-    SessionRegistry sessions,
     TimeProvider time,
     ILoggerFactory loggerFactory)
 {
@@ -29,80 +27,31 @@ internal sealed partial class LlmEndpointHandler(
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "This endpoint accepts WebSocket requests only (subprotocol llm.v1).", null);
+            await LlmSocketGate.RefuseAsync(context, StatusCodes.Status400BadRequest, "This endpoint accepts WebSocket requests only (subprotocol llm.v1).", null);
             return;
         }
 
         var offered = context.WebSockets.WebSocketRequestedProtocols;
         if (offered.Count > 0 && !offered.Contains(SubProtocol, StringComparer.Ordinal))
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Unsupported subprotocol: this endpoint speaks llm.v1.", null);
+            await LlmSocketGate.RefuseAsync(context, StatusCodes.Status400BadRequest, "Unsupported subprotocol: this endpoint speaks llm.v1.", null);
             return;
         }
 
-        if (sessions.IsDraining)
+        using var admitted = await gate.AdmitAsync(context, route);
+        if (admitted is null)
         {
-            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "The server is shutting down.", null);
-            return;
-        }
-
-        var llm = options.Current;
-        var routeOptions = route.Build(llm);
-
-        // The same gate as proxy routes: Origin policy, browser-token removal, concurrent-socket limits.
-        using var admission = await gate.AdmitAsync(context, AdmissionPolicy.Create("llm:" + route.Pattern, new RouteConfig
-        {
-            AllowedOrigins = routeOptions.AllowedOrigins,
-            AllowMissingOrigin = routeOptions.AllowMissingOrigin,
-            ConcurrentConnections = routeOptions.ConcurrentConnections,
-        }), context.RequestAborted);
-        if (admission.Rejection is { } rejection)
-        {
-            await RefuseAsync(context, rejection.StatusCode, rejection.Message, rejection.RetryAfterSeconds);
-            return;
-        }
-
-        var identity = await LlmClientIdentity.ResolveAsync(context, llm.Budgets.ApiKeyHeader, keyStore);
-        if (identity is null)
-        {
-            Log.ApiKeyRejected(_logger, route.Pattern);
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "The API key is not valid.", null);
             return;
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = offered.Count > 0 ? SubProtocol : null });
         var connection = new ProxyConnectionContext(context, route.ConnectionRoute, NoCluster);
-        var session = new LlmSession(connection, socket, processor, new LlmSessionSettings(llm, routeOptions, route.Pattern, identity, keyStore), _logger, time);
-        var running = session.RunAsync(context.RequestAborted);
-        sessions.Add(session, running);
-        try
-        {
-            await running;
-        }
-        finally
-        {
-            sessions.Remove(session);
-        }
-    }
-
-    private static async Task RefuseAsync(HttpContext context, int status, string message, int? retryAfterSeconds)
-    {
-        context.Response.StatusCode = status;
-        if (retryAfterSeconds is { } retryAfter)
-        {
-            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        }
-
-        await context.Response.WriteAsync(message + "\n", context.RequestAborted);
+        var settings = new LlmSessionSettings(admitted.Options, admitted.Route, route.Pattern, admitted.Identity, keyStore);
+        var session = new LlmSession(connection, socket, processor, settings, _logger, time);
+        await gate.RunAsync(session, () => session.RunAsync(context.RequestAborted));
     }
 
     /// <summary>The model route an LLM socket's connection context carries (for drains and operators).</summary>
     internal static RouteModel CreateRouteModel(string pattern)
         => new("llm:" + pattern, new RouteConfig { Path = pattern }, RoutePatternFactory.Parse(pattern), FeatureSet.Empty);
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = EventIds.LlmApiKeyRejected, EventName = nameof(EventIds.LlmApiKeyRejected), Level = LogLevel.Information, Message = "LLM handshake on {Route} refused: the API key is unknown or revoked.")]
-        public static partial void ApiKeyRejected(ILogger logger, string route);
-    }
 }

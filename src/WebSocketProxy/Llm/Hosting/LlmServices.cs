@@ -28,6 +28,7 @@ internal static class LlmServices
         services.AddOptions<LlmOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LlmOptionsSource>();
+        services.TryAddSingleton<LlmSocketGate>();
         services.TryAddSingleton<LlmEndpointHandler>();
         services.TryAddSingleton<LlmRealtimeHandler>();
         services.TryAddSingleton<LlmChatProcessor>();
@@ -35,6 +36,7 @@ internal static class LlmServices
         services.TryAddSingleton<ILlmBudgetStore>(static sp => sp.GetRequiredService<LlmBudgetLedger>());
         services.TryAddSingleton<LlmDeploymentPool>();
         services.TryAddSingleton<LlmAdapterPipeline>();
+        services.TryAddSingleton<LlmRequestPipeline>();
         services.TryAddSingleton<LlmResponseCache>();
         services.TryAddSingleton<LlmUsageRecorder>();
         services.TryAddSingleton<LlmApiKeyStore>();

@@ -48,6 +48,26 @@ public static class LlmWebSocketProxyBuilderExtensions
     }
 
     /// <summary>
+    /// Adds a request stage, composed like ASP.NET Core middleware (the first added runs first), before the built-in
+    /// stages budget → cache → fallback/retry → provider stages (<see cref="UseLlmStage"/>) → adapter, once per model of
+    /// a request. A stage may rewrite <see cref="LlmRequestContext.Messages"/> (PII redaction: the estimate, the cache key and
+    /// the provider see the result), refuse with <see cref="LlmRequestContext.Refuse"/> (a moderation call, a custom quota:
+    /// no budget reserved, no provider called or cooled down), and read <see cref="LlmRequestContext.Outcome"/>,
+    /// <see cref="LlmRequestContext.Usage"/> and <see cref="LlmRequestContext.Cost"/> after awaiting the next stage.
+    /// </summary>
+    /// <param name="builder">The proxy builder.</param>
+    /// <param name="stage">The stage: the request and the rest of the pipeline, which it calls at most once.</param>
+    /// <returns>The builder.</returns>
+    public static IWebSocketProxyBuilder UseLlmRequestStage(this IWebSocketProxyBuilder builder, Func<LlmRequestContext, LlmRequestDelegate, ValueTask> stage)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(stage);
+        builder.Services.AddWebSocketProxyLlm();
+        builder.Services.AddSingleton(new LlmRequestStage(stage));
+        return builder;
+    }
+
+    /// <summary>
     /// Adds a stage around every provider call, composed like Microsoft.Extensions.AI's <c>ChatClientBuilder.Use</c>: the
     /// first stage added is the outermost. A stage may rewrite the request (PII redaction), call a moderation service
     /// first, refuse (throw <see cref="LlmUpstreamException"/> with <see cref="LlmUpstreamException.StatusCode"/> 400 for

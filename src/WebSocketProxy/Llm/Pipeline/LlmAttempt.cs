@@ -50,6 +50,9 @@ internal sealed class LlmAttempt(LlmCall call, LlmResponseStream stream, List<Ll
 
     public LlmUsage Billed { get; set; } = new() { InputTokens = 0, OutputTokens = 0, CachedTokens = 0, TotalTokens = 0 };
 
+    /// <summary>Gets or sets the price of <see cref="Billed"/> once the request ended (<see langword="null"/> without a price).</summary>
+    public decimal? Cost { get; set; }
+
     /// <summary>Gets the model whose output was billed: the current target's, else the requested one.</summary>
     public string BilledModel(string requested) => Current?.Model ?? requested;
 

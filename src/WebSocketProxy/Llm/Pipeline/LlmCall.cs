@@ -18,4 +18,17 @@ internal sealed class LlmCall
     public required IReadOnlyList<LlmMessage> Messages { get; init; }
 
     public int? MaxTokens { get; init; }
+
+    /// <summary>The same call with the messages a request stage rewrote.</summary>
+    public LlmCall WithMessages(IReadOnlyList<LlmMessage> messages) => new()
+    {
+        RoutePattern = RoutePattern,
+        User = User,
+        Budgets = Budgets,
+        Options = Options,
+        Route = Route,
+        Request = Request,
+        Messages = messages,
+        MaxTokens = MaxTokens,
+    };
 }

@@ -84,6 +84,7 @@ internal sealed partial class LlmChatProcessor
         }
 
         var telemetry = LlmTelemetry.Start(_metrics, _time, request, deployment.Provider, modelTag);
+        var limits = LlmRateLimitHint.Begin();
         try
         {
             await CallAsync(attempt, target, deployment, adapter, request, modelTag, telemetry, cancellationToken);
@@ -92,6 +93,14 @@ internal sealed partial class LlmChatProcessor
         {
             telemetry.Finish(target.Model, null, attempt.Usage, LlmErrorCodes.Cancelled);
             throw;
+        }
+        finally
+        {
+            // The provider answered but said this deployment has nothing left: rest it until the reset it announced.
+            if (limits.Exhausted is { } exhausted)
+            {
+                _deployments.CoolDown(deployment, exhausted, target.Provider.Cooldown);
+            }
         }
     }
 

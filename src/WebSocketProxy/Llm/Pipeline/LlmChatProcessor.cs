@@ -22,9 +22,11 @@ internal sealed partial class LlmChatProcessor
     private readonly TimeProvider _time;
     private readonly ILogger<LlmChatProcessor> _logger;
     private readonly ResiliencePipeline _fallback;
+    private readonly LlmRequestPipeline _requests;
 
-    public LlmChatProcessor(LlmAdapterPipeline adapters, ILlmBudgetStore budgets, LlmDeploymentPool deployments, ProxyMetrics metrics, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
+    public LlmChatProcessor(LlmAdapterPipeline adapters, LlmRequestPipeline requests, ILlmBudgetStore budgets, LlmDeploymentPool deployments, ProxyMetrics metrics, LlmResponseCache cache, LlmUsageRecorder usage, TimeProvider time, ILogger<LlmChatProcessor> logger)
     {
+        _requests = requests;
         _adapters = adapters;
         _budgets = budgets;
         _deployments = deployments;
@@ -45,7 +47,40 @@ internal sealed partial class LlmChatProcessor
             .Build();
     }
 
+    /// <summary>Runs the user's request stages (if any), then <see cref="RunCoreAsync"/>; a stage's refusal is the request's one terminal frame.</summary>
     public async Task RunAsync(LlmCall call, LlmResponseStream stream, string model, CancellationToken cancellationToken)
+    {
+        if (_requests.IsEmpty)
+        {
+            await RunCoreAsync(call, stream, model, cancellationToken);
+            return;
+        }
+
+        var start = _time.GetTimestamp();
+        var context = new LlmRequestContext(call.User, call.RoutePattern, model, call.Messages, call.Request.Tools, call.MaxTokens, _requests.Services, cancellationToken);
+        var ran = false;
+        await _requests.RunAsync(context, async c =>
+        {
+            if (c.Refusal is not null || ran)
+            {
+                return;
+            }
+
+            ran = true;
+            var attempt = await RunCoreAsync(ReferenceEquals(c.Messages, call.Messages) ? call : call.WithMessages(c.Messages), stream, model, cancellationToken);
+            (c.Outcome, c.Usage, c.Cost) = (attempt.Outcome, attempt.Billed, attempt.Cost);
+        });
+        if (ran)
+        {
+            return;
+        }
+
+        var (code, message, retryAfter) = context.Refusal ?? (LlmErrorCodes.BadRequest, "A request stage ended the request without an answer.", null);
+        await stream.ErrorAsync(code, retryAfter, message: message);
+        await _usage.RecordAsync(call, null, model, code, new LlmUsage { InputTokens = 0, OutputTokens = 0, TotalTokens = 0 }, null, _time.GetElapsedTime(start), null);
+    }
+
+    private async Task<LlmAttempt> RunCoreAsync(LlmCall call, LlmResponseStream stream, string model, CancellationToken cancellationToken)
     {
         var start = _time.GetTimestamp();
         var targets = LlmTarget.Resolve(call.Options, call.Route, model);
@@ -56,7 +91,7 @@ internal sealed partial class LlmChatProcessor
             attempt.Outcome = LlmErrorCodes.BadRequest;
             await stream.ErrorAsync(LlmErrorCodes.BadRequest, message: "No provider on this route serves the requested model.");
             await RecordAsync(attempt, model, null);
-            return;
+            return attempt;
         }
 
         var maxOutput = call.MaxTokens ?? call.Route.DefaultMaxTokensEstimate;
@@ -72,7 +107,7 @@ internal sealed partial class LlmChatProcessor
             attempt.Outcome = budget.ErrorCode!; // set whenever Reservation is null
             await stream.ErrorAsync(budget.ErrorCode!, budget.RetryAfter, message: budget.Message);
             await RecordAsync(attempt, model, null);
-            return;
+            return attempt;
         }
 
         if (NearLimit(call.Budgets, budget.Remaining))
@@ -115,8 +150,11 @@ internal sealed partial class LlmChatProcessor
                 await terminal(cost);
             }
 
+            attempt.Cost = cost;
             await RecordAsync(attempt, attempt.BilledModel(model), cost);
         }
+
+        return attempt;
     }
 
     private static bool NearLimit(LlmBudgetConfig budgets, IReadOnlyList<LlmBudgetRemaining> remaining)

@@ -37,15 +37,7 @@ internal sealed partial class LlmSession : ISessionControl
     public LlmSession(ProxyConnectionContext connection, WebSocket socket, LlmChatProcessor processor, LlmSessionSettings settings, ILogger logger, TimeProvider time)
     {
         Connection = connection;
-        _snapshot = new SessionSnapshot
-        {
-            ConnectionId = connection.ConnectionId,
-            RouteId = connection.RouteId,
-            ClusterId = connection.ClusterId,
-            User = connection.HttpContext.User.Identity?.IsAuthenticated == true ? connection.HttpContext.User.Identity.Name : null,
-            RemoteAddress = connection.HttpContext.Connection.RemoteIpAddress?.ToString(),
-            StartedAt = time.GetUtcNow(),
-        };
+        _snapshot = LlmSessionSnapshot.Create(connection, time);
         _socket = socket;
         _processor = processor;
         _settings = settings;

@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using WebSocketProxy.Admission;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.Model;
@@ -10,15 +8,12 @@ using WebSocketProxy.Model;
 namespace WebSocketProxy.Llm;
 
 /// <summary>
-/// The OpenAI Realtime route: the same handshake gate and identity as chat sockets, a model from the route's allow-list,
+/// The OpenAI Realtime route: the same <see cref="LlmSocketGate"/> (drain, handshake gate, identity) as chat sockets, a model from the route's allow-list,
 /// a budget check, then a WebSocket to the provider's <c>/realtime?model=…</c> with the server-held key; the client never
 /// needs (and may not send) a provider key.
 /// </summary>
 internal sealed partial class LlmRealtimeHandler(
-    HandshakeGate gate,
-    LlmOptionsSource options,
-    ILlmApiKeyStore keyStore,
-    SessionRegistry sessions,
+    LlmSocketGate gate,
     ILlmBudgetStore ledger,
     LlmUsageRecorder usage,
     TimeProvider time,
@@ -36,41 +31,21 @@ internal sealed partial class LlmRealtimeHandler(
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "This endpoint accepts WebSocket requests only.", null);
+            await LlmSocketGate.RefuseAsync(context, StatusCodes.Status400BadRequest, "This endpoint accepts WebSocket requests only.", null);
             return;
         }
 
-        if (sessions.IsDraining)
+        using var admitted = await gate.AdmitAsync(context, route);
+        if (admitted is null)
         {
-            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "The server is shutting down.", null);
             return;
         }
 
-        var llm = options.Current;
-        var routeOptions = route.Build(llm);
-        using var admission = await gate.AdmitAsync(context, AdmissionPolicy.Create("llm:" + route.Pattern, new RouteConfig
-        {
-            AllowedOrigins = routeOptions.AllowedOrigins,
-            AllowMissingOrigin = routeOptions.AllowMissingOrigin,
-            ConcurrentConnections = routeOptions.ConcurrentConnections,
-        }), context.RequestAborted);
-        if (admission.Rejection is { } rejection)
-        {
-            await RefuseAsync(context, rejection.StatusCode, rejection.Message, rejection.RetryAfterSeconds);
-            return;
-        }
-
-        var identity = await LlmClientIdentity.ResolveAsync(context, llm.Budgets.ApiKeyHeader, keyStore);
-        if (identity is null)
-        {
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "The API key is not valid.", null);
-            return;
-        }
-
+        var (llm, routeOptions, identity) = (admitted.Options, admitted.Route, admitted.Identity);
         var requested = context.Request.Query["model"].ToString() is { Length: > 0 and <= LlmClientRequest.MaxModelIdLength } m ? m.Trim() : routeOptions.DefaultModel;
         if (requested is null)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Name a model with ?model=… (the route has no default model).", null);
+            await LlmSocketGate.RefuseAsync(context, StatusCodes.Status400BadRequest, "Name a model with ?model=… (the route has no default model).", null);
             return;
         }
 
@@ -78,14 +53,14 @@ internal sealed partial class LlmRealtimeHandler(
         if ((routeOptions.AllowedModels.Count > 0 && !routeOptions.AllowedModels.Contains(model, StringComparer.OrdinalIgnoreCase))
             || (identity.ApiKey is { AllowedModels.Count: > 0 } key && !key.AllowedModels.Contains(model, StringComparer.OrdinalIgnoreCase)))
         {
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, "The model is not allowed on this route.", null);
+            await LlmSocketGate.RefuseAsync(context, StatusCodes.Status403Forbidden, "The model is not allowed on this route.", null);
             return;
         }
 
         var target = LlmTarget.Resolve(llm, routeOptions, model).FirstOrDefault(t => t.Provider.Type is LlmAdapterNames.OpenAIChat or LlmAdapterNames.OpenAIResponses);
         if (target is null)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "No OpenAI provider on this route serves the model.", null);
+            await LlmSocketGate.RefuseAsync(context, StatusCodes.Status400BadRequest, "No OpenAI provider on this route serves the model.", null);
             return;
         }
 
@@ -93,7 +68,7 @@ internal sealed partial class LlmRealtimeHandler(
         var check = await ledger.ReserveAsync(identity.BudgetKey, budgets, 1, 0, context.RequestAborted);
         if (check.Reservation is not { } reservation)
         {
-            await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "The budget is exhausted.", check.RetryAfter is { } wait ? (int)Math.Ceiling(wait.TotalSeconds) : null);
+            await LlmSocketGate.RefuseAsync(context, StatusCodes.Status429TooManyRequests, "The budget is exhausted.", check.RetryAfter is { } wait ? (int)Math.Ceiling(wait.TotalSeconds) : null);
             return;
         }
 
@@ -101,7 +76,7 @@ internal sealed partial class LlmRealtimeHandler(
         var upstream = await ConnectUpstreamAsync(context, target, context.RequestAborted);
         if (upstream.Socket is not { } provider)
         {
-            await RefuseAsync(context, upstream.Status, "The model provider refused the realtime session.", null);
+            await LlmSocketGate.RefuseAsync(context, upstream.Status, "The model provider refused the realtime session.", null);
             return;
         }
 
@@ -112,16 +87,7 @@ internal sealed partial class LlmRealtimeHandler(
             var connection = new ProxyConnectionContext(context, route.ConnectionRoute, NoCluster);
             var settings = new LlmRealtimeSession.Settings(llm, routeOptions, route.Pattern, identity.BudgetKey, budgets, target, llm.MaxMessageBytes);
             var session = new LlmRealtimeSession(connection, client, provider, settings, ledger, usage, time, _logger);
-            var running = session.RunAsync();
-            sessions.Add(session, running);
-            try
-            {
-                await running;
-            }
-            finally
-            {
-                sessions.Remove(session);
-            }
+            await gate.RunAsync(session, session.RunAsync);
         }
     }
 
@@ -163,17 +129,6 @@ internal sealed partial class LlmRealtimeHandler(
             socket.Dispose();
             return (null, status == StatusCodes.Status429TooManyRequests ? status : StatusCodes.Status502BadGateway);
         }
-    }
-
-    private static async Task RefuseAsync(HttpContext context, int status, string message, int? retryAfterSeconds)
-    {
-        context.Response.StatusCode = status;
-        if (retryAfterSeconds is { } retryAfter)
-        {
-            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        }
-
-        await context.Response.WriteAsync(message + "\n", context.RequestAborted);
     }
 
     private static partial class Log

@@ -27,19 +27,12 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     private readonly CancellationTokenSource _ended = new();
     private readonly long _start;
     private volatile bool _clientClosing;
+    private int _closeRequested;
 
     public LlmRealtimeSession(ProxyConnectionContext connection, WebSocket client, WebSocket upstream, Settings settings, ILlmBudgetStore ledger, LlmUsageRecorder usage, TimeProvider time, ILogger logger)
     {
         Connection = connection;
-        _snapshot = new SessionSnapshot
-        {
-            ConnectionId = connection.ConnectionId,
-            RouteId = connection.RouteId,
-            ClusterId = connection.ClusterId,
-            User = connection.HttpContext.User.Identity?.IsAuthenticated == true ? connection.HttpContext.User.Identity.Name : null,
-            RemoteAddress = connection.HttpContext.Connection.RemoteIpAddress?.ToString(),
-            StartedAt = time.GetUtcNow(),
-        };
+        _snapshot = LlmSessionSnapshot.Create(connection, time);
         _client = client;
         _upstream = upstream;
         _settings = settings;
@@ -82,6 +75,12 @@ internal sealed partial class LlmRealtimeSession : ISessionControl
     /// <summary>The drain: 1001 to the client first; what it still sends reaches the provider, then its close does.</summary>
     public void CloseClientFirst(WebSocketCloseStatus status, string reason)
     {
+        // Once: the drain and a session registered while it ran may both ask.
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+        {
+            return;
+        }
+
         _clientClosing = true;
         _ = CloseClientAsync();
 
