@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.RateLimiting;
+using WebSocketProxy.Security;
 using WebSocketProxy.Testing;
 
 namespace WebSocketProxy.Redis.Tests;
@@ -17,19 +19,30 @@ public sealed class HandshakeRateTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(3);
 
-    /// <summary>A gateway whose route <c>r</c> uses the per-IP handshake rate policy (<paramref name="perMinute"/> per minute).</summary>
-    private static Task<TestGateway> StartAsync(Uri backend, string configuration, string prefix, int perMinute, Action<RedisOptions>? redis = null)
+    /// <summary>
+    /// A gateway whose route <c>r</c> uses the handshake rate <paramref name="policy"/> (default per IP) at
+    /// <paramref name="perMinute"/> per minute, with API-key users (<c>alice-key</c>, <c>bob-key</c>).
+    /// </summary>
+    private static Task<TestGateway> StartAsync(Uri backend, string configuration, string prefix, int perMinute, Action<RedisOptions>? redis = null, string policy = ConnectionRateLimitPolicies.PerIp)
         => TestGateway.StartAsync(
             o =>
             {
-                o.Routes["r"] = new RouteConfig { Path = "/ws/{**rest}", Cluster = "c", RateLimiterPolicy = ConnectionRateLimitPolicies.PerIp };
+                o.Routes["r"] = new RouteConfig { Path = "/ws/{**rest}", Cluster = "c", RateLimiterPolicy = policy };
                 o.Clusters["c"] = new ClusterConfig { Backends = new Dictionary<string, BackendConfig> { ["b1"] = new() { Address = backend.ToString() } } };
             },
-            s => s.AddWebSocketProxy()
+            s => s.AddAuthentication(ApiKeyAuthenticationDefaults.AuthenticationScheme).Services
+                .AddWebSocketProxy()
+                .AddApiKeyAuthentication(o =>
+                {
+                    o.Keys[RedisGateways.AliceKey] = "alice";
+                    o.Keys[RedisGateways.BobKey] = "bob";
+                })
                 .AddHandshakeRateLimiterPolicies(o =>
                 {
                     o.PerIpPermitLimit = perMinute;
                     o.PerIpWindow = TimeSpan.FromMinutes(1);
+                    o.PerUserPermitLimit = perMinute;
+                    o.PerUserWindow = TimeSpan.FromMinutes(1);
                 })
                 .AddRedis(o =>
                 {
@@ -72,6 +85,32 @@ public sealed class HandshakeRateTests
         onA.Status.Should().Be(429);
         RetryAfter(onA.Headers).Should().BeInRange(1, 20);
         backend.Handshakes.Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task A_per_user_handshake_rate_holds_across_both_instances_and_other_users_are_served()
+    {
+        var ct = Ws.Timeout(30);
+        var (configuration, owned) = await RedisServer.SharedOrOwnAsync(ct);
+        await using var _ = owned;
+        await using var backend = await TestBackend.StartEchoAsync();
+        var prefix = RedisGateways.NewPrefix();
+        await using var a = await StartAsync(backend.WsUri(), configuration, prefix, perMinute: 2, policy: ConnectionRateLimitPolicies.PerUser);
+        await using var b = await StartAsync(backend.WsUri(), configuration, prefix, perMinute: 2, policy: ConnectionRateLimitPolicies.PerUser);
+        await RedisGateways.ConnectedAsync(ct, a, b);
+        void Alice(ClientWebSocketOptions o) => o.SetRequestHeader(RedisGateways.ApiKeyHeader, RedisGateways.AliceKey);
+        void Bob(ClientWebSocketOptions o) => o.SetRequestHeader(RedisGateways.ApiKeyHeader, RedisGateways.BobKey);
+
+        (await Ws.TryConnectAsync(a.Ws("/ws/x"), ct, Alice)).Status.Should().Be(101);
+        (await Ws.TryConnectAsync(b.Ws("/ws/x"), ct, Alice)).Status.Should().Be(101);
+        var refused = await Ws.TryConnectAsync(a.Ws("/ws/x"), ct, Alice);
+        refused.Status.Should().Be(429, "alice's two handshakes per minute were taken on A and B");
+        RetryAfter(refused.Headers).Should().BeInRange(1, 30);
+
+        // Same address, another user: a bucket of its own.
+        (await Ws.TryConnectAsync(b.Ws("/ws/x"), ct, Bob)).Status.Should().Be(101);
+        (await Ws.TryConnectAsync(a.Ws("/ws/x"), ct, Bob)).Status.Should().Be(101);
+        (await Ws.TryConnectAsync(b.Ws("/ws/x"), ct, Bob)).Status.Should().Be(429);
     }
 
     [Fact]
