@@ -115,6 +115,7 @@ internal sealed class RedisHandshakeRateLimiter : ReplenishingRateLimiter
                 throw new RedisException("Unexpected answer of the handshake rate script.");
             }
 
+            _owner.Answered();
             return (int)result[0] == 1 ? Acquired : new Lease(false, TimeSpan.FromMilliseconds((long)result[1]), false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)

@@ -12,7 +12,7 @@ namespace WebSocketProxy.Redis;
 /// <remarks>
 /// Redis down or slower than <see cref="RedisOptions.OperationTimeout"/>: fail open (default) takes from this instance's
 /// own token bucket of the same partition (as without Redis), fail closed refuses with 503 <c>limits_unavailable</c>;
-/// both log a warning and count <c>websocket_proxy.shared_store.failures</c> with feature <c>handshake_rate</c>.
+/// both log a warning (once per outage) and count <c>websocket_proxy.shared_store.failures</c> with feature <c>handshake_rate</c>.
 /// </remarks>
 internal sealed partial class RedisHandshakeRateLimiterPartitions : IHandshakeRateLimiterPartitions
 {
@@ -20,6 +20,7 @@ internal sealed partial class RedisHandshakeRateLimiterPartitions : IHandshakeRa
 
     private readonly ProxyMetrics _metrics;
     private readonly ILogger<RedisHandshakeRateLimiterPartitions> _logger;
+    private volatile bool _failing;
 
     public RedisHandshakeRateLimiterPartitions(RedisConnection redis, ProxyMetrics metrics, TimeProvider timeProvider, ILogger<RedisHandshakeRateLimiterPartitions> logger)
     {
@@ -36,10 +37,26 @@ internal sealed partial class RedisHandshakeRateLimiterPartitions : IHandshakeRa
     public RateLimitPartition<string> GetPartition(string policy, string key, TokenBucketRateLimiterOptions options)
         => RateLimitPartition.Get(key, k => new RedisHandshakeRateLimiter(this, Redis.Key("hsrate:{" + policy + ":" + k + "}"), policy, options));
 
+    /// <summary>Redis answered: the next failure logs its warning again.</summary>
+    internal void Answered()
+    {
+        if (_failing)
+        {
+            _failing = false;
+        }
+    }
+
+    /// <summary>Counts every failure; logs the first of an outage only (a handshake flood during an outage must not flood the log too).</summary>
     internal void Failed(string policy, string error)
     {
         var failOpen = Redis.Options.FailOpen;
         _metrics.SharedStoreFailed(Feature, failOpen ? "fail_open" : "fail_closed");
+        if (_failing)
+        {
+            return;
+        }
+
+        _failing = true;
         if (failOpen)
         {
             Log.FailOpen(_logger, policy, error);

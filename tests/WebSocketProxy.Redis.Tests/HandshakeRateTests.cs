@@ -6,6 +6,7 @@ using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Testing;
 using WebSocketProxy.Configuration;
 using WebSocketProxy.Diagnostics;
 using WebSocketProxy.RateLimiting;
@@ -23,14 +24,14 @@ public sealed class HandshakeRateTests
     /// A gateway whose route <c>r</c> uses the handshake rate <paramref name="policy"/> (default per IP) at
     /// <paramref name="perMinute"/> per minute, with API-key users (<c>alice-key</c>, <c>bob-key</c>).
     /// </summary>
-    private static Task<TestGateway> StartAsync(Uri backend, string configuration, string prefix, int perMinute, Action<RedisOptions>? redis = null, string policy = ConnectionRateLimitPolicies.PerIp)
+    private static Task<TestGateway> StartAsync(Uri backend, string configuration, string prefix, int perMinute, Action<RedisOptions>? redis = null, string policy = ConnectionRateLimitPolicies.PerIp, Action<IServiceCollection>? services = null)
         => TestGateway.StartAsync(
             o =>
             {
                 o.Routes["r"] = new RouteConfig { Path = "/ws/{**rest}", Cluster = "c", RateLimiterPolicy = policy };
                 o.Clusters["c"] = new ClusterConfig { Backends = new Dictionary<string, BackendConfig> { ["b1"] = new() { Address = backend.ToString() } } };
             },
-            s => s.AddAuthentication(ApiKeyAuthenticationDefaults.AuthenticationScheme).Services
+            s => (services is null ? s : Also(s, services)).AddAuthentication(ApiKeyAuthenticationDefaults.AuthenticationScheme).Services
                 .AddWebSocketProxy()
                 .AddApiKeyAuthentication(o =>
                 {
@@ -57,6 +58,12 @@ public sealed class HandshakeRateTests
                 app.UseRateLimiter();
                 app.MapWebSocketProxy();
             });
+
+    private static IServiceCollection Also(IServiceCollection services, Action<IServiceCollection> more)
+    {
+        more(services);
+        return services;
+    }
 
     private static int RetryAfter(IReadOnlyDictionary<string, IEnumerable<string>>? headers)
         => int.Parse(headers!.First(h => h.Key.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)).Value.Single(), CultureInfo.InvariantCulture);
@@ -120,7 +127,7 @@ public sealed class HandshakeRateTests
         await using var redis = await RedisServer.StartAsync(ct);
         await using var backend = await TestBackend.StartEchoAsync();
         var prefix = RedisGateways.NewPrefix();
-        await using var open = await StartAsync(backend.WsUri(), redis.Configuration, prefix, perMinute: 2);
+        await using var open = await StartAsync(backend.WsUri(), redis.Configuration, prefix, perMinute: 2, services: s => s.AddFakeLogging());
         await using var closed = await StartAsync(backend.WsUri(), redis.Configuration, prefix, perMinute: 2, o => o.FailOpen = false);
         await RedisGateways.ConnectedAsync(ct, open, closed);
         using var openFailures = new MetricCollector<long>(open.Services.GetRequiredService<IMeterFactory>(), WebSocketProxyDiagnostics.MeterName, "websocket_proxy.shared_store.failures");
@@ -140,7 +147,8 @@ public sealed class HandshakeRateTests
         var local = await Ws.TryConnectAsync(open.Ws("/ws/x"), ct);
         local.Status.Should().Be(429, "the local bucket holds the same 2 per minute");
         RetryAfter(local.Headers).Should().BeInRange(1, 30);
-        openFailures.GetMeasurementSnapshot().Should().Contain(m => Equals(m.Tags["feature"], "handshake_rate") && Equals(m.Tags["outcome"], "fail_open"));
+        openFailures.GetMeasurementSnapshot().Count(m => Equals(m.Tags["feature"], "handshake_rate") && Equals(m.Tags["outcome"], "fail_open")).Should().BeGreaterThanOrEqualTo(3, "every handshake of the outage is counted");
+        open.Services.GetFakeLogCollector().GetSnapshot().Count(r => r.Id.Id == EventIds.SharedHandshakeRateFailOpen).Should().Be(1, "the warning is logged once per outage");
 
         // Fail closed: 503 limits_unavailable, also quickly.
         watch.Restart();
