@@ -24,30 +24,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     public static async Task<ChildProcess> StartAsync((string FileName, string[] Prefix) command, string mode, int? backendPort, string? cpuList, IReadOnlyDictionary<string, string> environment)
     {
         var (fileName, prefix) = command;
-        var start = new ProcessStartInfo
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (cpuList is not null)
-        {
-            start.FileName = "taskset";
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(cpuList);
-            start.ArgumentList.Add(fileName);
-        }
-        else
-        {
-            start.FileName = fileName;
-        }
-
-        foreach (var arg in prefix)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        var start = PinnedProcessStart.Create(fileName, cpuList, prefix);
         start.ArgumentList.Add(mode);
         start.ArgumentList.Add("--port");
         start.ArgumentList.Add("0");

@@ -43,29 +43,7 @@ internal sealed class NginxProcess : IAsyncDisposable
             var port = FreeLoopbackPort();
             var folder = Directory.CreateTempSubdirectory("wsp-loadtest-nginx-").FullName;
             await File.WriteAllTextAsync(Path.Combine(folder, "nginx.conf"), Config(folder, port, backendPort, maxConnections));
-            var start = new ProcessStartInfo
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            if (cpuList is not null)
-            {
-                start.FileName = "taskset";
-                start.ArgumentList.Add("-c");
-                start.ArgumentList.Add(cpuList);
-                start.ArgumentList.Add(executable);
-            }
-            else
-            {
-                start.FileName = executable;
-            }
-
-            foreach (var arg in new[] { "-p", folder + "/", "-c", Path.Combine(folder, "nginx.conf"), "-e", "stderr" })
-            {
-                start.ArgumentList.Add(arg);
-            }
+            var start = PinnedProcessStart.Create(executable, cpuList, ["-p", folder + "/", "-c", Path.Combine(folder, "nginx.conf"), "-e", "stderr"]);
 
             var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start nginx.");
             var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();

@@ -42,7 +42,7 @@ internal sealed partial class BackendWriteGathering
         }
 
         return !_bufferReads || buffer.Length == 0 || buffer.Length >= ReadBufferSize
-            ? _inner.ReadAsync(buffer, cancellationToken)
+            ? Inner.ReadAsync(buffer, cancellationToken)
             : ReadBufferedAsync(buffer, cancellationToken);
     }
 
@@ -67,7 +67,7 @@ internal sealed partial class BackendWriteGathering
         if (!_lastReceiveFilled)
         {
 #pragma warning disable CA2022 // a zero-byte read returns nothing: it only waits until data can be read
-            await _inner.ReadAsync(Memory<byte>.Empty, cancellationToken); // wait for data without holding a buffer
+            await Inner.ReadAsync(Memory<byte>.Empty, cancellationToken); // wait for data without holding a buffer
 #pragma warning restore CA2022
         }
 
@@ -75,7 +75,7 @@ internal sealed partial class BackendWriteGathering
         int received;
         try
         {
-            received = await _inner.ReadAsync(rented.AsMemory(0, ReadBufferSize), cancellationToken);
+            received = await Inner.ReadAsync(rented.AsMemory(0, ReadBufferSize), cancellationToken);
         }
         catch
         {

@@ -19,7 +19,7 @@ namespace WebSocketProxy.Backends;
 /// owns the flush (<see cref="FlushGatheredAsync"/>) before it waits for the client. Writes never overlap: a gate
 /// serialises the socket's writes and the pump's flushes.
 /// </remarks>
-internal sealed partial class BackendWriteGathering : Stream
+internal sealed partial class BackendWriteGathering : WrappingStream
 {
     /// <summary>Gathered bytes are written once they would pass this size, even if more messages are ready.</summary>
     public const int MaxPending = 16 * 1024;
@@ -30,7 +30,6 @@ internal sealed partial class BackendWriteGathering : Stream
     [ThreadStatic]
     private static BackendWriteGathering? t_gatheredBy;
 
-    private readonly Stream _inner;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private byte[]? _pending;
     private int _pendingLength;
@@ -38,20 +37,10 @@ internal sealed partial class BackendWriteGathering : Stream
     /// <param name="inner">The socket's stream.</param>
     /// <param name="bufferReads">Whether small reads are served from a pooled receive buffer (not under TLS: <c>SslStream</c> buffers its own reads).</param>
     public BackendWriteGathering(Stream inner, bool bufferReads = true)
+        : base(inner)
     {
-        _inner = inner;
         _bufferReads = bufferReads;
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>Gets whether gathered bytes wait for <see cref="FlushGatheredAsync"/>.</summary>
     public bool HasPending => Volatile.Read(ref _pendingLength) > 0;
@@ -134,19 +123,11 @@ internal sealed partial class BackendWriteGathering : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => _inner.Flush();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _inner.Dispose();
+            Inner.Dispose();
             _readBuffer = null; // a read may be copying out of it: left to the GC, never returned in use
 
             // An abort can dispose while the pump gathers into the buffer: then the buffer is left to the GC, never returned in use.
@@ -165,12 +146,6 @@ internal sealed partial class BackendWriteGathering : Stream
         base.Dispose(disposing);
     }
 
-    public override ValueTask DisposeAsync()
-    {
-        Dispose(true);
-        GC.SuppressFinalize(this);
-        return default;
-    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAfterGateAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
@@ -204,7 +179,7 @@ internal sealed partial class BackendWriteGathering : Stream
     {
         if (_pendingLength == 0)
         {
-            return next.IsEmpty ? default : _inner.WriteAsync(next, cancellationToken);
+            return next.IsEmpty ? default : Inner.WriteAsync(next, cancellationToken);
         }
 
         return WriteGatheredAsync(next, cancellationToken);
@@ -222,11 +197,11 @@ internal sealed partial class BackendWriteGathering : Stream
             if (length + next.Length <= pending.Length)
             {
                 next.Span.CopyTo(pending.AsSpan(length));
-                await _inner.WriteAsync(pending.AsMemory(0, length + next.Length), cancellationToken);
+                await Inner.WriteAsync(pending.AsMemory(0, length + next.Length), cancellationToken);
                 return;
             }
 
-            await _inner.WriteAsync(pending.AsMemory(0, length), cancellationToken);
+            await Inner.WriteAsync(pending.AsMemory(0, length), cancellationToken);
         }
         finally
         {
@@ -235,7 +210,7 @@ internal sealed partial class BackendWriteGathering : Stream
 
         if (!next.IsEmpty)
         {
-            await _inner.WriteAsync(next, cancellationToken);
+            await Inner.WriteAsync(next, cancellationToken);
         }
     }
 }

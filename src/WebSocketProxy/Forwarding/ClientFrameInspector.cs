@@ -1,3 +1,5 @@
+using WebSocketProxy.Backends;
+
 namespace WebSocketProxy.Forwarding;
 
 /// <summary>
@@ -9,11 +11,10 @@ namespace WebSocketProxy.Forwarding;
 /// A client over a limit (a fragment flood, a ping flood the socket would answer without limit) is reported once to
 /// <see cref="OnViolation"/>; the session then closes it with 1008. Reads come from one reader at a time (the WebSocket).
 /// </remarks>
-internal sealed class ClientFrameInspector : Stream
+internal sealed class ClientFrameInspector : WrappingStream
 {
     private const int MaxHeaderLength = 14;
 
-    private readonly Stream _inner;
     private readonly TimeProvider _timeProvider;
     private readonly byte[] _header = new byte[MaxHeaderLength];
     private int _maxFramesPerMessage = int.MaxValue;
@@ -27,8 +28,8 @@ internal sealed class ClientFrameInspector : Stream
     private int _violated;
 
     public ClientFrameInspector(Stream inner, TimeProvider timeProvider)
+        : base(inner)
     {
-        _inner = inner;
         _timeProvider = timeProvider;
     }
 
@@ -41,18 +42,6 @@ internal sealed class ClientFrameInspector : Stream
     /// <summary>Gets whether the client's close frame has been read in full.</summary>
     public bool CloseFrameReceived { get; private set; }
 
-    public Stream Inner => _inner;
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
     /// <summary>Sets the route's limits; called before the client's first frame is read.</summary>
     public void SetLimits(int maxFramesPerMessage, int maxControlFramesPerSecond)
     {
@@ -64,7 +53,7 @@ internal sealed class ClientFrameInspector : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await _inner.ReadAsync(buffer, cancellationToken);
+        var read = await Inner.ReadAsync(buffer, cancellationToken);
         Scan(buffer.Span[..read]);
         return read;
     }
@@ -74,36 +63,11 @@ internal sealed class ClientFrameInspector : Stream
 
     public override int Read(byte[] buffer, int offset, int count)
     {
-        var read = _inner.Read(buffer, offset, count);
+        var read = Inner.Read(buffer, offset, count);
         Scan(buffer.AsSpan(offset, read));
         return read;
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => _inner.WriteAsync(buffer, cancellationToken);
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.WriteAsync(buffer, offset, count, cancellationToken);
-
-    public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => _inner.Flush();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    public override ValueTask DisposeAsync() => _inner.DisposeAsync();
 
     /// <summary>Walks the frame headers in the bytes just read, skipping payloads by their length.</summary>
     private void Scan(ReadOnlySpan<byte> data)

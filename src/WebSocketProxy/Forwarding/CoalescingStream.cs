@@ -1,4 +1,5 @@
 using System.Buffers;
+using WebSocketProxy.Backends;
 
 namespace WebSocketProxy.Forwarding;
 
@@ -9,33 +10,20 @@ namespace WebSocketProxy.Forwarding;
 /// frames) goes out at once, after whatever is gathered, so nothing is reordered or held back.
 /// </summary>
 /// <remarks>Writes never overlap: a gate serialises the socket's own writes and the pump's flushes.</remarks>
-internal sealed class CoalescingStream : Stream
+internal sealed class CoalescingStream : WrappingStream
 {
     /// <summary>Gathered bytes are written once they reach this size, even if more messages are ready.</summary>
     public const int MaxPending = 32 * 1024;
 
-    private readonly Stream _inner;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private byte[]? _pending;
     private int _pendingLength;
     private volatile bool _gathering;
 
     public CoalescingStream(Stream inner)
+        : base(inner)
     {
-        _inner = inner;
     }
-
-    public Stream Inner => _inner;
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>Lets the next frame the pump sends be gathered instead of written.</summary>
     public void BeginGather() => _gathering = true;
@@ -60,12 +48,6 @@ internal sealed class CoalescingStream : Stream
             _gate.Release();
         }
     }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -93,19 +75,11 @@ internal sealed class CoalescingStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => _inner.Flush();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _inner.Dispose();
+            Inner.Dispose();
             var pending = Interlocked.Exchange(ref _pending, null);
             if (pending is not null)
             {
@@ -127,18 +101,18 @@ internal sealed class CoalescingStream : Stream
                 next.Span.CopyTo(pending.AsSpan(_pendingLength));
                 var length = _pendingLength + next.Length;
                 _pendingLength = 0;
-                await _inner.WriteAsync(pending.AsMemory(0, length), cancellationToken);
+                await Inner.WriteAsync(pending.AsMemory(0, length), cancellationToken);
                 return;
             }
 
             var gathered = _pendingLength;
             _pendingLength = 0;
-            await _inner.WriteAsync(pending.AsMemory(0, gathered), cancellationToken);
+            await Inner.WriteAsync(pending.AsMemory(0, gathered), cancellationToken);
         }
 
         if (!next.IsEmpty)
         {
-            await _inner.WriteAsync(next, cancellationToken);
+            await Inner.WriteAsync(next, cancellationToken);
         }
     }
 }
