@@ -15,6 +15,7 @@ public static class RedisWebSocketProxyBuilderExtensions
 {
     /// <summary>
     /// Shares state between gateway instances through Redis: concurrent-session limits per IP address / user, the
+    /// handshake rate limiter policies (<c>AddHandshakeRateLimiterPolicies</c>), the
     /// session directory (list and close sessions on any instance), LLM budgets (with reservations that expire when
     /// their instance dies), LLM usage totals, and the LLM response cache's second level.
     /// Options are bound from <c>WebSocketProxy:Redis</c> (<c>Configuration</c> is the StackExchange.Redis connection string).
@@ -46,6 +47,8 @@ public static class RedisWebSocketProxyBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IConcurrentSessionLimiter>(static sp => sp.GetRequiredService<RedisConcurrentSessionLimiter>()));
         services.TryAddSingleton<RedisSharedTokenBuckets>();
         services.Replace(ServiceDescriptor.Singleton<ISharedTokenBuckets>(static sp => sp.GetRequiredService<RedisSharedTokenBuckets>()));
+        services.TryAddSingleton<RedisHandshakeRateLimiterPartitions>();
+        services.Replace(ServiceDescriptor.Singleton<IHandshakeRateLimiterPartitions>(static sp => sp.GetRequiredService<RedisHandshakeRateLimiterPartitions>()));
         services.TryAddSingleton<RedisSessionDirectory>();
         services.Replace(ServiceDescriptor.Singleton<ISessionDirectory>(static sp => sp.GetRequiredService<RedisSessionDirectory>()));
         services.TryAddSingleton<RedisLlmBudgetStore>();

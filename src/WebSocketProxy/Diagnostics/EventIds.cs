@@ -96,6 +96,8 @@ internal static class EventIds
     public const int SharedLimitFailClosed = 811;
     public const int SharedPermitReleaseFailed = 812;
     public const int SharedMessageLimitFailed = 815;
+    public const int SharedHandshakeRateFailOpen = 816;
+    public const int SharedHandshakeRateFailClosed = 817;
     public const int SessionDirectorySyncFailed = 820;
     public const int SessionCommandReceived = 821;
     public const int SessionCommandFailed = 822;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using WebSocketProxy.RateLimiting;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,7 @@ public static class HandshakeRateLimiterBuilderExtensions
         }
 
         services.AddSingleton<Marker>();
+        services.TryAddSingleton<IHandshakeRateLimiterPartitions, LocalHandshakeRateLimiterPartitions>();
         services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy<string, PerIpConnectionRateLimiterPolicy>(ConnectionRateLimitPolicies.PerIp);
