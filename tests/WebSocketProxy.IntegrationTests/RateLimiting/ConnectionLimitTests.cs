@@ -58,8 +58,8 @@ public sealed class ConnectionLimitTests
             }
         }
 
-        statuses.Count(s => s == 101).Should().Be(3);
-        statuses.Count(s => s == 429).Should().Be(7);
+        statuses.Count(s => s == 101).Should().Be(3, "the statuses were {0}", string.Join(", ", statuses));
+        statuses.Count(s => s == 429).Should().Be(7, "the statuses were {0}", string.Join(", ", statuses));
         var retryAfter = rejectedHeaders!.First(h => h.Key.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)).Value.Single();
         int.Parse(retryAfter, System.Globalization.CultureInfo.InvariantCulture).Should().BeInRange(1, 60);
         backend.Handshakes.Should().HaveCount(3);
