@@ -33,7 +33,7 @@ internal static class AllocationTrace
             await exchange();
         }
 
-        using var listener = new AllocationListener();
+        using var listener = new AllocationTickListener();
         var before = GC.GetTotalAllocatedBytes(precise: true);
         long messages = 0;
         var end = DateTime.UtcNow.AddSeconds(seconds);
@@ -48,29 +48,6 @@ internal static class AllocationTrace
         foreach (var (type, count) in listener.Samples.OrderByDescending(p => p.Value))
         {
             Console.WriteLine($"  {count,5}  {type}");
-        }
-    }
-
-    private sealed class AllocationListener : EventListener
-    {
-        public ConcurrentDictionary<string, int> Samples { get; } = new();
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-            {
-                EnableEvents(eventSource, EventLevel.Verbose, (EventKeywords)0x1); // GC keyword: AllocationTick
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            if (eventData.EventName is { } name && name.StartsWith("GCAllocationTick", StringComparison.Ordinal) && eventData.Payload is { } payload)
-            {
-                var index = eventData.PayloadNames?.IndexOf("TypeName") ?? -1;
-                var type = index >= 0 ? payload[index]?.ToString() ?? "?" : "?";
-                Samples.AddOrUpdate(type, 1, static (_, c) => c + 1);
-            }
         }
     }
 }

@@ -59,7 +59,7 @@ internal static class SetupAllocationTrace
             exceptions.AddOrUpdate($"{e.Exception.GetType().Name}: {e.Exception.Message}", 1, static (_, c) => c + 1);
             firstStack ??= Environment.StackTrace;
         };
-        using var listener = new AllocationListener();
+        using var listener = new AllocationTickListener();
         var before = GC.GetTotalAllocatedBytes(precise: true);
         for (var i = 0; i < connections; i++)
         {
@@ -178,28 +178,5 @@ internal static class SetupAllocationTrace
         }
 
         return buffer;
-    }
-
-    private sealed class AllocationListener : EventListener
-    {
-        public ConcurrentDictionary<string, int> Samples { get; } = new();
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-            {
-                EnableEvents(eventSource, EventLevel.Verbose, (EventKeywords)0x1); // GC keyword: AllocationTick
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            if (eventData.EventName is { } name && name.StartsWith("GCAllocationTick", StringComparison.Ordinal) && eventData.Payload is { } payload)
-            {
-                var index = eventData.PayloadNames?.IndexOf("TypeName") ?? -1;
-                var type = index >= 0 ? payload[index]?.ToString() ?? "?" : "?";
-                Samples.AddOrUpdate(type, 1, static (_, c) => c + 1);
-            }
-        }
     }
 }
