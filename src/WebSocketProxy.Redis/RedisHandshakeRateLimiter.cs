@@ -19,19 +19,11 @@ internal sealed class RedisHandshakeRateLimiter : ReplenishingRateLimiter
 {
     // KEYS[1]: the bucket; ARGV: capacity, tokens per millisecond, requested. Returns {1, 0} when taken, else {0, ms until enough}.
     internal const string TakeScript = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local cap = tonumber(ARGV[1])
         local rate = tonumber(ARGV[2])
         local req = tonumber(ARGV[3])
-        local v = redis.call('HMGET', KEYS[1], 't', 'ts')
-        local tokens = tonumber(v[1])
-        local ts = tonumber(v[2])
-        if tokens == nil or ts == nil then
-          tokens = cap
-          ts = now
-        end
-        tokens = math.min(cap, tokens + math.max(0, now - ts) * rate)
+
+        """ + RedisTokenBucketLua.Refill + """
         local taken = 0
         local wait = 0
         if tokens >= req then
@@ -40,8 +32,7 @@ internal sealed class RedisHandshakeRateLimiter : ReplenishingRateLimiter
         else
           wait = math.ceil((req - tokens) / rate)
         end
-        redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', now)
-        redis.call('PEXPIRE', KEYS[1], math.ceil(cap / rate) + 1000)
+        """ + RedisTokenBucketLua.Save + """
         return { taken, wait }
         """;
 

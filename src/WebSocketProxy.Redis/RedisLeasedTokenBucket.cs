@@ -23,23 +23,14 @@ internal sealed class RedisLeasedTokenBucket : ITokenBucket
 
     // KEYS[1]: the bucket; ARGV: rate per second, capacity, requested. Returns the granted whole tokens.
     internal const string LeaseScript = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local rate = tonumber(ARGV[1])
+        local rate = tonumber(ARGV[1]) / 1000
         local cap = tonumber(ARGV[2])
         local req = tonumber(ARGV[3])
-        local v = redis.call('HMGET', KEYS[1], 't', 'ts')
-        local tokens = tonumber(v[1])
-        local ts = tonumber(v[2])
-        if tokens == nil or ts == nil then
-          tokens = cap
-          ts = now
-        end
-        tokens = math.min(cap, tokens + math.max(0, now - ts) * rate / 1000)
+
+        """ + RedisTokenBucketLua.Refill + """
         local grant = math.max(0, math.min(req, math.floor(tokens)))
         tokens = tokens - grant
-        redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', now)
-        redis.call('PEXPIRE', KEYS[1], math.ceil(cap / rate * 1000) + 1000)
+        """ + RedisTokenBucketLua.Save + """
         return grant
         """;
 
