@@ -16,13 +16,8 @@ public sealed class AdminScaleOutTests
     public async Task The_admin_API_of_A_lists_and_closes_a_session_held_by_B_with_the_chosen_code()
     {
         var ct = Ws.Timeout(60);
-        var (configuration, owned) = await RedisServer.SharedOrOwnAsync(ct);
-        await using var _ = owned;
-        await using var backend = await TestBackend.StartEchoAsync();
-        var prefix = RedisGateways.NewPrefix();
-        await using var a = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix);
-        await using var b = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix);
-        await RedisGateways.ConnectedAsync(ct, a, b);
+        await using var pair = await GatewayPair.StartAsync((uri, configuration, prefix) => RedisGateways.StartWithAdminAsync(uri, configuration, prefix), ct);
+        var (backend, a, b) = (pair.Backend, pair.A, pair.B);
         using var http = new HttpClient { BaseAddress = a.Http("/") };
         var bInstance = b.Services.GetRequiredService<ISessionDirectory>().InstanceId;
 
@@ -61,13 +56,8 @@ public sealed class AdminScaleOutTests
     public async Task The_admin_API_of_A_closes_a_users_sessions_on_both_instances_and_drains_a_backend_on_both()
     {
         var ct = Ws.Timeout(60);
-        var (configuration, owned) = await RedisServer.SharedOrOwnAsync(ct);
-        await using var _ = owned;
-        await using var backend = await TestBackend.StartEchoAsync();
-        var prefix = RedisGateways.NewPrefix();
-        await using var a = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix);
-        await using var b = await RedisGateways.StartWithAdminAsync(backend.WsUri(), configuration, prefix);
-        await RedisGateways.ConnectedAsync(ct, a, b);
+        await using var pair = await GatewayPair.StartAsync((uri, configuration, prefix) => RedisGateways.StartWithAdminAsync(uri, configuration, prefix), ct);
+        var (backend, a, b) = (pair.Backend, pair.A, pair.B);
         using var http = new HttpClient { BaseAddress = a.Http("/") };
         void Alice(ClientWebSocketOptions o) => o.SetRequestHeader(RedisGateways.ApiKeyHeader, RedisGateways.AliceKey);
         void Bob(ClientWebSocketOptions o) => o.SetRequestHeader(RedisGateways.ApiKeyHeader, RedisGateways.BobKey);

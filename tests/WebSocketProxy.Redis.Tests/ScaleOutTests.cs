@@ -17,13 +17,8 @@ public sealed class ScaleOutTests
     public async Task A_per_user_cap_holds_across_both_instances()
     {
         var ct = Ws.Timeout(30);
-        var (configuration, owned) = await RedisServer.SharedOrOwnAsync(ct);
-        await using var _ = owned;
-        await using var backend = await TestBackend.StartEchoAsync();
-        var prefix = RedisGateways.NewPrefix();
-        await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TwoPerUser);
-        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix, route: TwoPerUser);
-        await RedisGateways.ConnectedAsync(ct, a, b);
+        await using var pair = await GatewayPair.StartAsync((uri, configuration, prefix) => RedisGateways.StartAsync(uri, configuration, prefix, route: TwoPerUser), ct);
+        var (backend, a, b) = (pair.Backend, pair.A, pair.B);
 
         using var first = await Ws.ConnectAsync(a.Ws("/ws/x"), ct);
         using var second = await Ws.ConnectAsync(b.Ws("/ws/x"), ct);
@@ -40,13 +35,8 @@ public sealed class ScaleOutTests
     public async Task A_cache_entry_written_by_A_is_served_by_B()
     {
         var ct = Ws.Timeout(30);
-        var (configuration, owned) = await RedisServer.SharedOrOwnAsync(ct);
-        await using var _ = owned;
-        await using var backend = await TestBackend.StartEchoAsync();
-        var prefix = RedisGateways.NewPrefix();
-        await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
-        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
-        await RedisGateways.ConnectedAsync(ct, a, b);
+        await using var pair = await GatewayPair.StartAsync((uri, configuration, prefix) => RedisGateways.StartAsync(uri, configuration, prefix), ct);
+        var (backend, a, b) = (pair.Backend, pair.A, pair.B);
 
         var key = "answer:" + Guid.NewGuid().ToString("N");
         await a.Services.GetRequiredService<HybridCache>().SetAsync(key, "written by A", cancellationToken: ct);
@@ -59,13 +49,8 @@ public sealed class ScaleOutTests
     public async Task A_cluster_wide_close_reaches_a_session_on_the_other_instance()
     {
         var ct = Ws.Timeout(30);
-        var (configuration, owned) = await RedisServer.SharedOrOwnAsync(ct);
-        await using var _ = owned;
-        await using var backend = await TestBackend.StartEchoAsync();
-        var prefix = RedisGateways.NewPrefix();
-        await using var a = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
-        await using var b = await RedisGateways.StartAsync(backend.WsUri(), configuration, prefix);
-        await RedisGateways.ConnectedAsync(ct, a, b);
+        await using var pair = await GatewayPair.StartAsync((uri, configuration, prefix) => RedisGateways.StartAsync(uri, configuration, prefix), ct);
+        var (backend, a, b) = (pair.Backend, pair.A, pair.B);
         var directoryA = a.Services.GetRequiredService<ISessionDirectory>();
         var directoryB = b.Services.GetRequiredService<ISessionDirectory>();
 
