@@ -7,6 +7,7 @@ namespace WebSocketProxy.Backends;
 internal sealed partial class FrameRelayStream
 {
     private bool _inFrame;
+    private int _needed;
     private bool _frameForward;
     private bool _pieceSent;
     private byte _frameByte0;
@@ -22,7 +23,7 @@ internal sealed partial class FrameRelayStream
 
     /// <summary>
     /// Forwards what the buffer holds. Returns <see langword="true"/> when bytes wait to be handed to the WebSocket (a
-    /// control frame, or the exit frame); <see langword="false"/> when everything usable was forwarded and more must be read.
+    /// control frame, or the exit frame); <see langword="false"/> when everything usable was taken (whole frames may wait in the run) and more must be read.
     /// </summary>
     private async ValueTask<bool> ForwardAsync()
     {
@@ -68,7 +69,8 @@ internal sealed partial class FrameRelayStream
 
             if (!TryParseHeader(buffer.AsSpan(_start, _end - _start), out var header))
             {
-                break; // the header is cut by the end of the read
+                _needed = HeadRoom; // the header is cut by the end of the read
+                return false;
             }
 
             var opcode = header.Byte0 & 0x0F;
@@ -78,7 +80,8 @@ internal sealed partial class FrameRelayStream
                 var length = header.PayloadLength is >= 0 and <= 125 ? header.Length + (int)header.PayloadLength : header.Length;
                 if (_end - _start < length)
                 {
-                    break;
+                    _needed = length;
+                    return false;
                 }
 
                 if (!await FlushRunAsync())
@@ -91,6 +94,14 @@ internal sealed partial class FrameRelayStream
                 _passUpCount = length;
                 _start += length;
                 return true;
+            }
+
+            if (header.PayloadLength >= 0 && _end - _start - header.Length < header.PayloadLength && header.Length + header.PayloadLength <= buffer.Length - HeadRoom)
+            {
+                // The rest of the frame fits in the buffer: wait for it, so frames go on whole (as the WebSocket would
+                // have forwarded them) instead of cut where a read happened to end.
+                _needed = header.Length + (int)header.PayloadLength;
+                return false;
             }
 
             var forward = Exit is null;
@@ -172,7 +183,7 @@ internal sealed partial class FrameRelayStream
                 continue;
             }
 
-            // Only part of the payload is here: the original header is consumed, the payload goes on in pieces.
+            // A frame larger than the buffer: the original header is consumed, the payload goes on in pieces.
             _start += header.Length;
             if (forward && !await FlushRunAsync())
             {
@@ -180,7 +191,8 @@ internal sealed partial class FrameRelayStream
             }
         }
 
-        return !await FlushRunAsync();
+        _needed = 0;
+        return false; // the run waits: FillAsync writes it when the leg has nothing more ready
     }
 
     private static readonly FrameRelayExit InvalidText = new(WebSocketCloseStatus.InvalidPayloadData, "Invalid UTF-8 in a text message", null);

@@ -36,9 +36,9 @@ internal sealed partial class FrameRelayStream
             frameOffset += length;
             var all = chunk[..(carry + length)];
             var tail = payload.IsEmpty && endOfMessage ? 0 : IncompleteTail(all);
-            if (!Utf8.IsValid(all[..^tail]))
+            if (!Utf8.IsValid(all[..^tail]) || (tail > 0 && !CanContinue(all[^tail..])))
             {
-                return false;
+                return false; // fail fast: a cut sequence that no continuation can make valid fails now
             }
 
             all[^tail..].CopyTo(chunk);
@@ -67,6 +67,34 @@ internal sealed partial class FrameRelayStream
         }
 
         return 0;
+    }
+
+    /// <summary>Whether a cut sequence (a lead byte and the continuation bytes after it) is the start of a valid one (RFC 3629).</summary>
+    private static bool CanContinue(ReadOnlySpan<byte> tail)
+    {
+        var lead = tail[0];
+        if (lead is < 0xC2 or > 0xF4)
+        {
+            return false;
+        }
+
+        if (tail.Length >= 2)
+        {
+            var (low, high) = lead switch
+            {
+                0xE0 => (0xA0, 0xBF), // no overlong 3-byte forms
+                0xED => (0x80, 0x9F), // no UTF-16 surrogates
+                0xF0 => (0x90, 0xBF), // no overlong 4-byte forms
+                0xF4 => (0x80, 0x8F), // nothing above U+10FFFF
+                _ => (0x80, 0xBF),
+            };
+            if (tail[1] < low || tail[1] > high)
+            {
+                return false;
+            }
+        }
+
+        return tail.Length < 3 || (tail[2] & 0xC0) == 0x80;
     }
 
     /// <summary>Unmasks bytes that start <paramref name="offset"/> bytes into a frame masked with <paramref name="mask"/> (big-endian key).</summary>

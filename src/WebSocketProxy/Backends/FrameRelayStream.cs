@@ -29,6 +29,9 @@ internal sealed partial class FrameRelayStream : WrappingStream
     /// <summary>The longest frame header: a read leaves this much room in front of its bytes for a piece's header.</summary>
     private const int HeadRoom = 14;
 
+    /// <summary>A read into less room than this writes the run and compacts the buffer first.</summary>
+    private const int MinimumRead = 4096;
+
     private static readonly byte[] ExitFrameMasked = [0x82, 0x80, 0, 0, 0, 0];
     private static readonly byte[] ExitFrameUnmasked = [0x82, 0x00];
 
@@ -165,15 +168,28 @@ internal sealed partial class FrameRelayStream : WrappingStream
         }
     }
 
-    /// <summary>Reads more of the leg. Between bursts it waits with a zero-byte read, holding no buffer.</summary>
+    /// <summary>
+    /// Reads more of the leg. Whole frames already read wait in the run while the leg has more ready at once (a
+    /// zero-byte read that completes synchronously), so a burst leaves in one write; when it has nothing ready the run
+    /// is written and, with nothing left over, the buffer goes back to the pool for the wait. Returns <see langword="false"/>
+    /// at the end of the stream; <see langword="true"/> after a read, or when a failed write stopped the relay.
+    /// </summary>
     private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
     {
-        if (_buffer is null || _start == _end)
+        if (_buffer is null || _start == _end || _runEnd > _runStart)
         {
             var probe = Inner.ReadAsync(Memory<byte>.Empty, cancellationToken);
             if (!probe.IsCompleted)
             {
-                ReturnBuffer(); // the leg is idle: wait without a buffer
+                if (!await FlushRunAsync())
+                {
+                    return true;
+                }
+
+                if (_start == _end)
+                {
+                    ReturnBuffer(); // the leg is idle: wait without a buffer
+                }
             }
 
             await probe;
@@ -181,24 +197,31 @@ internal sealed partial class FrameRelayStream : WrappingStream
 
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(_bufferSize);
+            // Room for a frame of the configured size with its header, and the head room in front.
+            _buffer = ArrayPool<byte>.Shared.Rent(_bufferSize + (2 * HeadRoom));
             _start = _end = HeadRoom;
         }
-        else if (_start == _end)
+        else if (_buffer.Length - _end < MinimumRead || _start + _needed > _buffer.Length)
         {
-            _start = _end = HeadRoom;
-        }
-        else if (_start > HeadRoom)
-        {
-            // A frame header or a control frame is cut by the end of what was read: move it to the front.
+            // Too little room after what is kept: write the run, then move the unfinished frame to the front.
+            if (!await FlushRunAsync())
+            {
+                return true;
+            }
+
             _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer.AsSpan(HeadRoom));
             _end -= _start - HeadRoom;
             _start = HeadRoom;
+        }
+        else if (_start == _end && _runEnd <= _runStart)
+        {
+            _start = _end = HeadRoom;
         }
 
         var read = await Inner.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
         if (read == 0)
         {
+            await FlushRunAsync();
             return false;
         }
 

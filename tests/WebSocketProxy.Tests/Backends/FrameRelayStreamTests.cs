@@ -122,6 +122,8 @@ public sealed class FrameRelayStreamTests
     [InlineData(new byte[] { 0xC3 }, 1)] // a sequence the message ends inside
     [InlineData(new byte[] { 0xFF, 0x41 }, 7)]
     [InlineData(new byte[] { 0xED, 0xA0, 0x80 }, 2000)] // an encoded surrogate
+    [InlineData(new byte[] { 0xF4, 0x90 }, 3001)] // above U+10FFFF, cut by the read: fails before the rest arrives
+    [InlineData(new byte[] { 0xE0, 0x80 }, 3001)] // an overlong form, cut by the read
     public async Task TextMessage_InvalidUtf8_Stops1007(byte[] invalid, int chunk)
     {
         var text = Concat(Encoding.UTF8.GetBytes(new string('a', 3000)), invalid);
@@ -131,6 +133,19 @@ public sealed class FrameRelayStreamTests
 
         relay.Relay.Exit!.Status.Should().Be(WebSocketCloseStatus.InvalidPayloadData);
         relay.Observer.Messages.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task TextFragments_ASequenceThatCannotBecomeValid_FailsOnTheFrameThatMakesIt_NotForwarded()
+    {
+        // Autobahn 6.4.2: F4 (valid so far) ends the first frame, 90 (F4 90 is above U+10FFFF) is the whole second one.
+        var first = Frame(0x01, [0xCE, 0xBA, 0xF4], masked: true);
+        var relay = new RelayHarness([Concat(first, Frame(0x00, [0x90], masked: true), Frame(0x80, [0x80, 0x80], masked: true))]);
+
+        await relay.RunAsync();
+
+        relay.Relay.Exit!.Status.Should().Be(WebSocketCloseStatus.InvalidPayloadData);
+        relay.Written.Should().Equal(first, "the frame that made the sequence invalid is not forwarded");
     }
 
     [Fact]
