@@ -184,7 +184,7 @@ internal static class CaseRunner
         }
 
         notes.Add(received.Count <= 4 ? $"got [{string.Join(", ", received)}]" : $"got {received.Count} events");
-        notes.Add($"close {closeBehavior}: {(client.ClosedByMe ? "closed by client" : "closed by server")}, code {client.RemoteCloseCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}{(client.CloseSent && client.CloseReceived ? ", clean" : ", unclean")}{(client.DroppedByMe ? ", TCP dropped by client" : string.Empty)}");
+        notes.Add($"close {closeBehavior}: {(client.ClosedByMe ? "client closed first" : client.CloseReceived ? "server closed first" : "no close from server")}, code {client.RemoteCloseCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}{(client.CloseSent && client.CloseReceived ? ", clean" : ", unclean")}{(client.EndReason is null ? string.Empty : $", {client.EndReason}")}");
         return new CaseResult(testCase.Id, verdict, behavior, closeBehavior, string.Join("; ", notes), elapsed);
     }
 }

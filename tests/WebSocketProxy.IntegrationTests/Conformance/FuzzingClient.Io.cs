@@ -114,6 +114,7 @@ internal sealed partial class FuzzingClient
                 var frame = await _reader.ReadAsync(MaxMessageBytes, _readCancel.Token);
                 if (frame is null)
                 {
+                    Changed(() => EndReason ??= "TCP closed by server");
                     break;
                 }
 
@@ -185,7 +186,8 @@ internal sealed partial class FuzzingClient
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            // the connection was reset, dropped by us, or the case ran out of time
+            var reason = DroppedByMe ? "TCP dropped by client" : ex is OperationCanceledException ? "case timed out" : $"TCP reset ({ex.GetType().Name})";
+            Changed(() => EndReason ??= reason);
         }
 
         Changed(() => Ended = true);

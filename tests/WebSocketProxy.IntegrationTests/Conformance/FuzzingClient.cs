@@ -60,6 +60,9 @@ internal sealed partial class FuzzingClient : IAsyncDisposable
     /// <summary>Gets whether the TCP connection has ended (either side).</summary>
     public bool Ended { get; private set; }
 
+    /// <summary>Gets how the TCP connection ended: closed by the server, reset, dropped by the client, or the case timed out; null while it is up.</summary>
+    public string? EndReason { get; private set; }
+
     /// <summary>Gets the close code the server sent, or null (no close frame, or one without a code).</summary>
     public int? RemoteCloseCode { get; private set; }
 
@@ -186,6 +189,7 @@ internal sealed partial class FuzzingClient : IAsyncDisposable
             if (!Ended)
             {
                 DroppedByMe = true;
+                EndReason ??= "TCP dropped by client";
             }
         }
 
