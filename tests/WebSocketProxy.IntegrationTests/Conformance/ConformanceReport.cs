@@ -33,7 +33,7 @@ internal static class ConformanceReport
         var text = new StringBuilder();
         text.Append(Introduction);
         text.AppendLine("## Summary").AppendLine();
-        text.AppendLine("| family | cases | direct (OK / NON-STRICT / INFO / UNIMPL / FAILED) | plain route | transformer route | seconds |");
+        text.AppendLine("| family | cases | direct (OK / NON-STRICT / INFO / UNIMPL / FAILED) | plain route | transformer route | seconds (3 targets, 4 cases at a time) |");
         text.AppendLine("|---|---|---|---|---|---|");
         foreach (var run in runs)
         {
@@ -90,7 +90,8 @@ internal static class ConformanceReport
         Issue 16 asks that the proxy pass a standard RFC 6455 conformance suite case for case wherever a direct
         connection to the same backend passes, the permessage-deflate cases included. The standard suite is
         Autobahn|Testsuite (its `fuzzingclient` mode tests a server). It cannot run here: it is a Python 2 package
-        and its Docker image needs a Docker engine, neither of which the build machines have. So its case catalogue
+        that cannot be installed on the build machines (no PyPI access), and its Docker image needs a Docker engine,
+        which they do not run. So its case catalogue
         is ported to C# in `tests/WebSocketProxy.IntegrationTests/Conformance/`: a raw fuzzing client on a TCP socket
         (its own HTTP upgrade, exact frames with any opcode, RSV bits and FIN, masked with a random key, written in
         chops where a case asks; a frame parser that records everything the server sends until it closes TCP), the
@@ -112,7 +113,7 @@ internal static class ConformanceReport
         **Ported:** families 1 (framing), 2 (pings/pongs), 3 (reserved bits), 4 (opcodes), 5 (fragmentation), 6 (all
         145 UTF-8 cases), 7 (close handling: 7.1.x, 7.3.x, 7.5.1, 7.7.x, 7.9.x, 7.13.x), 9 (limits, scaled), 10.1.1,
         12 and 13 (subsets). **Scaled or left out, and why:** waits are shorter (6.4.x pause 0.5 s instead of 1 s,
-        5.19/5.20 0.3 s, close waits 1–2 s) so the suite runs in well under a minute; 9.x messages are at most 1 MiB
+        5.19/5.20 0.3 s, close and kill waits 2 s) so the suite runs in well under a minute; 9.x messages are at most 1 MiB
         (9.1/9.2 sizes divided by 16, 9.3/9.4 one 256 KiB message instead of 4 MiB, 9.5/9.6 256 KiB instead of
         1 MiB, 9.7/9.8 200 round trips instead of 1,000); 12.x uses three generated corpora instead of Autobahn's five
         files (12.3, the PDF, and 12.5, the HTML file, are left out), 10 of its 18 size rows and 20–50 messages per
@@ -122,6 +123,22 @@ internal static class ConformanceReport
         honoured (a fresh deflater per message); the server's `server_no_context_takeover` / `server_max_window_bits`
         need nothing from the client's inflater. Autobahn's client-testing mode (`fuzzingserver`) and the WAMP
         cases are not ported.
+
+        **What the runs show** (stable across runs; the table below is one run):
+
+        - No case fails through either route where it passes directly.
+        - Kestrel — the direct backend, and the gateway's client leg, which is Kestrel too — fails a connection
+          (1002, 1007) by sending its close frame and then resetting TCP. On Linux a reset discards what the client
+          has not read yet, so the close code, and an echo still in flight, are sometimes lost: cases such as 2.5,
+          3.x, 4.x, 5.9–5.18 and 5.15 show `no close from server … TCP reset` and move between OK and NON-STRICT
+          from run to run (Autobahn allows an unclean close when the server fails the connection).
+        - Through the proxy, a valid message sent just before a violation (3.2–3.4, 4.1.3–4.2.5, 5.15) is mostly not
+          echoed: the gateway fails the client leg before the backend's echo comes back. Autobahn counts that as
+          NON-STRICT.
+        - 6.4.3/6.4.4 (invalid UTF-8 arriving in chops of one frame) are NON-STRICT everywhere: .NET fails the
+          connection when the frame is complete, not on the chop that breaks UTF-8.
+        - 13.3.x and 13.5.x are UNIMPLEMENTED everywhere: ASP.NET Core declines `server_max_window_bits=8` (it
+          supports 9–15), so no permessage-deflate is agreed. 13.7 falls back to its second offer.
 
         **Regenerate:**
 
