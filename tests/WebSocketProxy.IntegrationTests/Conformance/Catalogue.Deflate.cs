@@ -74,7 +74,7 @@ internal static partial class Catalogue
         }
     }
 
-    private static int MessageCount(int length) => length <= 16384 ? 50 : 20;
+    private static int MessageCount(int length) => length <= 16384 ? 30 : 10;
 
     private static ConformanceCase DeflateCase(string id, string description, Lazy<byte[]> data, bool binary, int length, int fragmentSize, IReadOnlyList<DeflateOffer> offers) =>
         EchoLoop(id, description, MessageCount(length), i => Slice(data.Value, i * length, length), binary, fragmentSize, offers);
