@@ -6,9 +6,10 @@ namespace WebSocketProxy.Backends;
 /// <summary>The outcome of one backend handshake.</summary>
 internal readonly struct BackendConnectResult
 {
-    private BackendConnectResult(WebSocket? socket, int statusCode, string errorType, IReadOnlyDictionary<string, IEnumerable<string>>? headers, Exception? error)
+    private BackendConnectResult(WebSocket? socket, FrameRelayStream? relay, int statusCode, string errorType, IReadOnlyDictionary<string, IEnumerable<string>>? headers, Exception? error)
     {
         Socket = socket;
+        Relay = relay;
         StatusCode = statusCode;
         ErrorType = errorType;
         ResponseHeaders = headers;
@@ -16,6 +17,9 @@ internal readonly struct BackendConnectResult
     }
 
     public WebSocket? Socket { get; }
+
+    /// <summary>Gets the frame relay under <see cref="Socket"/>; null when the leg cannot relay frames (HTTP/2, permessage-deflate).</summary>
+    public FrameRelayStream? Relay { get; }
 
     /// <summary>Gets the status to answer the client with when the connect failed.</summary>
     public int StatusCode { get; }
@@ -36,8 +40,8 @@ internal readonly struct BackendConnectResult
     /// <summary>Gets whether this failure says the backend is unwell (unreachable, timed out, broken handshake), feeding its circuit breaker; a refusal with a status of its own does not.</summary>
     public bool CountsAgainstHealth => ErrorType is RejectionReasons.BackendUnreachable or RejectionReasons.BackendTimeout or RejectionReasons.BackendInvalidHandshake;
 
-    public static BackendConnectResult Success(WebSocket socket) => new(socket, 101, string.Empty, null, null);
+    public static BackendConnectResult Success(WebSocket socket, FrameRelayStream? relay = null) => new(socket, relay, 101, string.Empty, null, null);
 
     public static BackendConnectResult Failure(int statusCode, string errorType, Exception? error, IReadOnlyDictionary<string, IEnumerable<string>>? headers = null)
-        => new(null, statusCode, errorType, headers, error);
+        => new(null, null, statusCode, errorType, headers, error);
 }

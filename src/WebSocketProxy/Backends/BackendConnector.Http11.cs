@@ -44,7 +44,11 @@ internal sealed partial class BackendConnector
             }
 
             var (subProtocol, deflate) = BackendHandshakeValidation.Validate(request, response);
-            socket = WebSocket.CreateFromStream(response.Leftover.IsEmpty ? stream : new BackendPrefixedStream(stream, response.Leftover), new WebSocketCreationOptions
+            var transport = response.Leftover.IsEmpty ? stream : new BackendPrefixedStream(stream, response.Leftover);
+
+            // Without permessage-deflate the backend's frames can be relayed to the client as they are (see FrameRelayStream).
+            var relay = deflate is null ? new FrameRelayStream(transport, receivesMaskedFrames: false) : null;
+            socket = WebSocket.CreateFromStream(relay ?? transport, new WebSocketCreationOptions
             {
                 IsServer = false,
                 SubProtocol = subProtocol,
@@ -52,7 +56,7 @@ internal sealed partial class BackendConnector
                 KeepAliveTimeout = route.KeepAliveTimeout,
                 DangerousDeflateOptions = deflate,
             });
-            return BackendConnectResult.Success(socket);
+            return BackendConnectResult.Success(socket, relay);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or AuthenticationException)
         {

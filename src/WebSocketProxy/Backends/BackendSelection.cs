@@ -6,9 +6,10 @@ namespace WebSocketProxy.Backends;
 /// <summary>The outcome of backend selection and connect: a connected backend, or what to answer the client.</summary>
 internal readonly struct BackendSelection
 {
-    private BackendSelection(WebSocket? socket, BackendState? backend, int statusCode, string? errorType, string? message, TimeSpan? retryAfter, IReadOnlyDictionary<string, IEnumerable<string>>? responseHeaders)
+    private BackendSelection(WebSocket? socket, FrameRelayStream? relay, BackendState? backend, int statusCode, string? errorType, string? message, TimeSpan? retryAfter, IReadOnlyDictionary<string, IEnumerable<string>>? responseHeaders)
     {
         Socket = socket;
+        Relay = relay;
         Backend = backend;
         StatusCode = statusCode;
         ErrorType = errorType;
@@ -19,6 +20,9 @@ internal readonly struct BackendSelection
 
     /// <summary>Gets the connected backend socket; null on failure.</summary>
     public WebSocket? Socket { get; }
+
+    /// <summary>Gets the frame relay under <see cref="Socket"/>; null when the backend leg cannot relay frames.</summary>
+    public FrameRelayStream? Relay { get; }
 
     /// <summary>Gets the backend that accepted; it holds a connection-limit slot for the session.</summary>
     public BackendState? Backend { get; }
@@ -35,10 +39,10 @@ internal readonly struct BackendSelection
     /// <summary>Gets the backend's own response headers when it refused the upgrade.</summary>
     public IReadOnlyDictionary<string, IEnumerable<string>>? ResponseHeaders { get; }
 
-    public static BackendSelection Connected(WebSocket socket, BackendState backend) => new(socket, backend, 101, null, null, null, null);
+    public static BackendSelection Connected(WebSocket socket, FrameRelayStream? relay, BackendState backend) => new(socket, relay, backend, 101, null, null, null, null);
 
-    public static BackendSelection ClientGone() => new(null, null, 0, null, null, null, null);
+    public static BackendSelection ClientGone() => new(null, null, null, 0, null, null, null, null);
 
     public static BackendSelection Failed(int statusCode, string errorType, string message, TimeSpan? retryAfter = null, IReadOnlyDictionary<string, IEnumerable<string>>? responseHeaders = null)
-        => new(null, null, statusCode, errorType, message, retryAfter, responseHeaders);
+        => new(null, null, null, statusCode, errorType, message, retryAfter, responseHeaders);
 }

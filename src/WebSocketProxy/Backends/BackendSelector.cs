@@ -71,7 +71,7 @@ internal sealed partial class BackendSelector
 
         if (outcome.Result.Succeeded && state.Chosen is not null)
         {
-            return BackendSelection.Connected(outcome.Result.Socket!, state.Chosen);
+            return BackendSelection.Connected(outcome.Result.Socket!, outcome.Result.Relay, state.Chosen);
         }
 
         if (state.LastFailure is not { } last)

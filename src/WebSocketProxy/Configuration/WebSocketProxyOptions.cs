@@ -27,4 +27,15 @@ public sealed class WebSocketProxyOptions
     /// <summary>Gets or sets whether a burst of backend→client messages is gathered into one socket write to the client, sent as soon as the backend has nothing more ready.</summary>
     /// <value>Defaults to <see langword="false"/> (Kestrel already batches writes under load; see benchmarks/README.md). When on, messages are never delayed while the backend is idle, and pings and close frames are never held back.</value>
     public bool CoalesceWrites { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether routes without message transformers forward data frames as they are on the wire, without
+    /// unmasking, copying through a WebSocket or re-framing them (the frame relay).
+    /// </summary>
+    /// <value>
+    /// Defaults to <see langword="true"/>. The relay needs both legs on transports the proxy owns: an HTTP/1.1 client, an
+    /// HTTP/1.1 backend and no permessage-deflate on either leg; other sessions use the message path whatever this says.
+    /// Message size and rate limits, frame limits, counters, the idle timer and every close code are the same on both paths.
+    /// </value>
+    public bool RelayFrames { get; set; } = true;
 }

@@ -153,13 +153,15 @@ internal sealed partial class ProxyRequestHandler
             ReceiveBufferSize = snapshot.Options.ReceiveBufferSize,
             CoalesceWrites = snapshot.Options.CoalesceWrites,
             ClientInspector = capture?.Inspector,
+            ClientRelay = ClientNegotiatedDeflate(context) ? null : capture?.Relay,
+            BackendRelay = selection.Relay,
         };
         var session = new ProxySession(connection, options, clientSocket, capture?.Stream, backendSocket, _metrics, _sessionLogger, _timeProvider);
         var started = _timeProvider.GetTimestamp();
         backend.OnSessionStarted();
         var sessionMetrics = _metrics.SessionStarted(route.Id, cluster.Id);
         handshake?.Dispose();
-        Log.SessionStarted(_logger, context.TraceIdentifier, route.Id, backend.Id, backendSocket.SubProtocol);
+        Log.SessionStarted(_logger, context.TraceIdentifier, route.Id, backend.Id, backendSocket.SubProtocol, session.RelaysFrames ? "frame relay" : "message path");
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _sessions.Add(session, completion.Task);
         if (_sessions.IsDraining)
@@ -235,6 +237,10 @@ internal sealed partial class ProxyRequestHandler
         return RejectAsync(context, route, selection.StatusCode, selection.ErrorType, selection.Message!);
     }
 
+    /// <summary>Whether the client's upgrade answer agreed on permessage-deflate: its compressed frames cannot be relayed as they are.</summary>
+    private static bool ClientNegotiatedDeflate(HttpContext context)
+        => context.Response.Headers.SecWebSocketExtensions.ToString().Contains("permessage-deflate", StringComparison.OrdinalIgnoreCase);
+
     private Task RejectNonWebSocketAsync(HttpContext context, RouteModel route)
     {
         var headers = context.Request.Headers;
@@ -277,8 +283,8 @@ internal sealed partial class ProxyRequestHandler
         [LoggerMessage(EventId = EventIds.Rejected, EventName = nameof(EventIds.Rejected), Level = LogLevel.Information, Message = "Request {ConnectionId} on route {Route} rejected with {StatusCode} ({ErrorType}).")]
         public static partial void Rejected(ILogger logger, string connectionId, string route, int statusCode, string errorType);
 
-        [LoggerMessage(EventId = EventIds.SessionStarted, EventName = nameof(EventIds.SessionStarted), Level = LogLevel.Debug, Message = "Session {ConnectionId} started on route {Route} with backend {Backend} (subprotocol '{SubProtocol}').")]
-        public static partial void SessionStarted(ILogger logger, string connectionId, string route, string backend, string? subProtocol);
+        [LoggerMessage(EventId = EventIds.SessionStarted, EventName = nameof(EventIds.SessionStarted), Level = LogLevel.Debug, Message = "Session {ConnectionId} started on route {Route} with backend {Backend} (subprotocol '{SubProtocol}', forwarding by {Forwarding}).")]
+        public static partial void SessionStarted(ILogger logger, string connectionId, string route, string backend, string? subProtocol, string forwarding);
 
         [LoggerMessage(EventId = EventIds.SessionEnded, EventName = nameof(EventIds.SessionEnded), Level = LogLevel.Information, Message = "Session {ConnectionId} on route {Route} with backend {Backend} ended after {DurationMs} ms, closed by {CloseInitiator}: client {ClientCloseStatus}, backend {BackendCloseStatus}; client to backend {ClientMessages} messages {ClientBytes} bytes, backend to client {BackendMessages} messages {BackendBytes} bytes.")]
         public static partial void SessionEnded(ILogger logger, string connectionId, string route, string? backend, double durationMs, string? closeInitiator, int? clientCloseStatus, int? backendCloseStatus, long clientMessages, long clientBytes, long backendMessages, long backendBytes);

@@ -15,9 +15,11 @@ internal sealed partial class ProxySession
         PumpOutcome outcome;
         try
         {
-            outcome = _pipeline.IsEmpty && _limits?.SendsNotices != true
-                ? await StreamAsync(source, destination, direction)
-                : await AssembleAsync(source, destination, direction);
+            outcome = RelaysFrames
+                ? await RelayAsync(source, direction == MessageDirection.ClientToBackend ? _clientRelay! : _backendRelay!)
+                : _pipeline.IsEmpty && _limits?.SendsNotices != true
+                    ? await StreamAsync(source, destination, direction)
+                    : await AssembleAsync(source, destination, direction);
         }
         catch (OperationCanceledException ex) when (Volatile.Read(ref _closing) != 0)
         {

@@ -59,6 +59,12 @@ internal sealed partial class ProxySession : ISessionControl
             _inspector.OnViolation = OnClientViolation;
         }
 
+        if (options.ClientRelay is not null && options.BackendRelay is not null && _pipeline.IsEmpty && _limits?.SendsNotices != true)
+        {
+            _clientRelay = options.ClientRelay;
+            _backendRelay = options.BackendRelay;
+        }
+
         _sendTimeout = _route.SendTimeout;
         _client = new SessionLeg(client, "client");
         _backend = new SessionLeg(backend, "backend");
@@ -107,6 +113,11 @@ internal sealed partial class ProxySession : ISessionControl
         if (_closeAt is not null)
         {
             _expiryTimer = _timeProvider.CreateTimer(static state => ((ProxySession)state!).OnExpiryTimer(), this, ExpiryDue(), Timeout.InfiniteTimeSpan);
+        }
+
+        if (RelaysFrames)
+        {
+            StartRelay();
         }
 
         try

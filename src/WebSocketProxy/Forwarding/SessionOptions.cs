@@ -1,3 +1,4 @@
+using WebSocketProxy.Backends;
 using WebSocketProxy.Messages;
 using WebSocketProxy.RateLimiting;
 
@@ -22,4 +23,10 @@ internal sealed record SessionOptions
 
     /// <summary>Gets the frame inspector under the client's WebSocket (frame limits, close-frame detection); null without a captured transport.</summary>
     public ClientFrameInspector? ClientInspector { get; init; }
+
+    /// <summary>Gets the frame relay under the client's WebSocket; null when the client leg cannot relay (HTTP/2, relay off, permessage-deflate).</summary>
+    public FrameRelayStream? ClientRelay { get; init; }
+
+    /// <summary>Gets the frame relay under the backend's WebSocket; null when the backend leg cannot relay (HTTP/2, relay off, permessage-deflate).</summary>
+    public FrameRelayStream? BackendRelay { get; init; }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using WebSocketProxy.Backends;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Forwarding;
@@ -12,7 +13,7 @@ namespace WebSocketProxy.Forwarding;
 /// After the WebSocket itself failed the client with 1002 or 1007 the proxy lingers on the raw stream until the
 /// client's close frame arrives, so the close frame is not destroyed by a TCP reset.
 /// </summary>
-internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coalesce, TimeProvider timeProvider) : IHttpUpgradeFeature
+internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coalesce, bool relay, TimeProvider timeProvider) : IHttpUpgradeFeature
 {
     private int _maxFramesPerMessage = int.MaxValue;
     private int _maxControlFramesPerSecond = int.MaxValue;
@@ -21,6 +22,9 @@ internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coale
 
     /// <summary>Gets the client's transport: a <see cref="CoalescingStream"/> when <c>CoalesceWrites</c> is on, else the inspector.</summary>
     public Stream? Stream { get; private set; }
+
+    /// <summary>Gets the frame relay the client's WebSocket runs over, once upgraded; null when <c>RelayFrames</c> is off.</summary>
+    public FrameRelayStream? Relay { get; private set; }
 
     /// <summary>Gets the frame inspector under the client's WebSocket, once upgraded.</summary>
     public ClientFrameInspector? Inspector { get; private set; }
@@ -43,7 +47,13 @@ internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coale
 
         Inspector = inspector;
         Stream = coalesce ? new CoalescingStream(inspector) : inspector;
-        return Stream;
+        if (!relay)
+        {
+            return Stream;
+        }
+
+        Relay = new FrameRelayStream(Stream, receivesMaskedFrames: true);
+        return Relay;
     }
 
     /// <summary>Installs the capture for upgradable requests; runs before the WebSockets middleware.</summary>
@@ -53,8 +63,8 @@ internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coale
         if (upgrade is { IsUpgradableRequest: true } && upgrade is not UpgradeStreamCapture)
         {
             var services = context.RequestServices;
-            var coalesce = services.GetService<IProxyConfigSource>()?.Current.Options.CoalesceWrites ?? false;
-            context.Features.Set<IHttpUpgradeFeature>(new UpgradeStreamCapture(upgrade, coalesce, services.GetService<TimeProvider>() ?? TimeProvider.System));
+            var options = services.GetService<IProxyConfigSource>()?.Current.Options;
+            context.Features.Set<IHttpUpgradeFeature>(new UpgradeStreamCapture(upgrade, options?.CoalesceWrites ?? false, options?.RelayFrames ?? false, services.GetService<TimeProvider>() ?? TimeProvider.System));
         }
 
         return next(context);
