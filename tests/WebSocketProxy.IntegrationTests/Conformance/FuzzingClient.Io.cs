@@ -118,11 +118,11 @@ internal sealed partial class FuzzingClient
                     break;
                 }
 
-                var violation = frame.Masked ? "the server masked a frame" : null;
-                var rsvAllowed = frame.Rsv == 4 && Deflate is not null && frame.Opcode is Opcode.Text or Opcode.Binary;
-                if (frame.Rsv != 0 && !rsvAllowed)
+                var violation = Violation(frame);
+                if (violation is not null)
                 {
-                    violation = $"the server set RSV bits {frame.Rsv} on opcode {frame.Opcode}";
+                    Changed(() => ServerViolation ??= violation);
+                    break;
                 }
 
                 switch (frame.Opcode)
@@ -191,6 +191,28 @@ internal sealed partial class FuzzingClient
         }
 
         Changed(() => Ended = true);
+    }
+
+    /// <summary>What is wrong with a frame from the server on its own (masking, RSV bits, control frame rules), or null.</summary>
+    private string? Violation(WireFrame frame)
+    {
+        if (frame.Masked)
+        {
+            return "the server masked a frame";
+        }
+
+        var rsvAllowed = frame.Rsv == 4 && Deflate is not null && frame.Opcode is Opcode.Text or Opcode.Binary;
+        if (frame.Rsv != 0 && !rsvAllowed)
+        {
+            return $"the server set RSV bits {frame.Rsv} on opcode {frame.Opcode}";
+        }
+
+        if (frame.Opcode >= Opcode.Close && (!frame.Fin || frame.Payload.Length > 125))
+        {
+            return $"the server sent a fragmented or oversized control frame (opcode {frame.Opcode}, {frame.Payload.Length} B)";
+        }
+
+        return null;
     }
 
     private async Task OnCloseFrameAsync(byte[] payload)
