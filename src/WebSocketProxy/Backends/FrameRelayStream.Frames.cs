@@ -257,7 +257,7 @@ internal sealed partial class FrameRelayStream
     /// <summary>Adds whole frames to the run written in one go; a run that is not contiguous with them is written first.</summary>
     private ValueTask<bool> AddToRunAsync(int start, int length)
     {
-        if (_runEnd == start && _runEnd > _runStart)
+        if (_runEnd == start && _runEnd > _runStart && _runEnd - _runStart + length <= MaxRun)
         {
             _runEnd += length;
             return ValueTask.FromResult(true);

@@ -32,6 +32,12 @@ internal sealed partial class FrameRelayStream : WrappingStream
     /// <summary>A read into less room than this writes the run and compacts the buffer first.</summary>
     private const int MinimumRead = 4096;
 
+    /// <summary>
+    /// A run is written once it would pass this size, even if the leg has more ready: larger writes only meet a full
+    /// socket buffer and complete asynchronously (the size <c>BackendWriteGathering</c> gathers up to, for the same reason).
+    /// </summary>
+    private const int MaxRun = 16 * 1024;
+
     private static readonly byte[] ExitFrameMasked = [0x82, 0x80, 0, 0, 0, 0];
     private static readonly byte[] ExitFrameUnmasked = [0x82, 0x00];
 
@@ -197,8 +203,9 @@ internal sealed partial class FrameRelayStream : WrappingStream
 
         if (_buffer is null)
         {
-            // Room for a frame of the configured size with its header, and the head room in front.
-            _buffer = ArrayPool<byte>.Shared.Rent(_bufferSize + (2 * HeadRoom));
+            // Exactly the configured size (64 KiB by default stays off the large object heap); a frame that does not
+            // fit with the head room goes on in pieces.
+            _buffer = ArrayPool<byte>.Shared.Rent(_bufferSize);
             _start = _end = HeadRoom;
         }
         else if (_buffer.Length - _end < MinimumRead || _start + _needed > _buffer.Length)
