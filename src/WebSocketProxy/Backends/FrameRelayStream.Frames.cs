@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 
 namespace WebSocketProxy.Backends;
 
@@ -25,6 +26,7 @@ internal sealed partial class FrameRelayStream
     /// Forwards what the buffer holds. Returns <see langword="true"/> when bytes wait to be handed to the WebSocket (a
     /// control frame, or the exit frame); <see langword="false"/> when everything usable was taken (whole frames may wait in the run) and more must be read.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ForwardAsync()
     {
         var buffer = _buffer!;
@@ -328,6 +330,7 @@ internal sealed partial class FrameRelayStream
     }
 
     /// <summary>Writes to the other leg under the session's send watchdog; a failure stops the relay (the destination failed).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WriteToPeerAsync(ReadOnlyMemory<byte> frames)
     {
         try

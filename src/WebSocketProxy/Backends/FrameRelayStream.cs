@@ -160,6 +160,28 @@ internal sealed partial class FrameRelayStream : WrappingStream
                     continue;
                 }
 
+                if (_buffer is null || _start == _end || _runEnd > _runStart)
+                {
+                    // Is more ready at once? If so it joins the run (one write per burst); if not, the run is written
+                    // and, with nothing left over, the buffer goes back to the pool for the wait. Awaited here, not in
+                    // a nested method, so an idle leg holds this one state machine and nothing else.
+                    var probe = Inner.ReadAsync(Memory<byte>.Empty, cancellationToken);
+                    if (!probe.IsCompleted)
+                    {
+                        if (!await FlushRunAsync())
+                        {
+                            continue; // the destination failed: the exit frame goes up
+                        }
+
+                        if (_start == _end)
+                        {
+                            ReturnBuffer();
+                        }
+                    }
+
+                    await probe;
+                }
+
                 if (!await FillAsync(cancellationToken))
                 {
                     _endOfStream = true;
@@ -175,32 +197,13 @@ internal sealed partial class FrameRelayStream : WrappingStream
     }
 
     /// <summary>
-    /// Reads more of the leg. Whole frames already read wait in the run while the leg has more ready at once (a
-    /// zero-byte read that completes synchronously), so a burst leaves in one write; when it has nothing ready the run
-    /// is written and, with nothing left over, the buffer goes back to the pool for the wait. Returns <see langword="false"/>
-    /// at the end of the stream; <see langword="true"/> after a read, or when a failed write stopped the relay.
+    /// Reads more of the leg into the buffer (renting it if the leg was idle), after the whole frames that wait in the
+    /// run. Returns <see langword="false"/> at the end of the stream; <see langword="true"/> after a read, or when a
+    /// failed write stopped the relay.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
     {
-        if (_buffer is null || _start == _end || _runEnd > _runStart)
-        {
-            var probe = Inner.ReadAsync(Memory<byte>.Empty, cancellationToken);
-            if (!probe.IsCompleted)
-            {
-                if (!await FlushRunAsync())
-                {
-                    return true;
-                }
-
-                if (_start == _end)
-                {
-                    ReturnBuffer(); // the leg is idle: wait without a buffer
-                }
-            }
-
-            await probe;
-        }
-
         if (_buffer is null)
         {
             // Exactly the configured size (64 KiB by default stays off the large object heap); a frame that does not
