@@ -1,10 +1,11 @@
 using BenchmarkDotNet.Attributes;
 using WebSocketProxy.Benchmarks.Infrastructure;
+using WebSocketProxy.Messages;
 
 namespace WebSocketProxy.Benchmarks;
 
 /// <summary>
-/// The forwarding pump on its streaming path (no transformers): client → proxy → backend over in-memory streams,
+/// The forwarding pump of a route without transformers, the streaming pump or the frame relay: client → proxy → backend over in-memory streams,
 /// next to the same exchange straight from client to server. One operation is one message; Allocated is per message.
 /// </summary>
 [MemoryDiagnoser]
@@ -25,6 +26,10 @@ public class ForwardingBenchmarks
     [Params(false, true)]
     public bool Fragmented { get; set; }
 
+    /// <summary>Gets or sets whether the proxied pair runs the frame relay (the default path of a route without transformers) instead of the streaming pump.</summary>
+    [Params(false, true)]
+    public bool Relay { get; set; }
+
     private int Frames => Fragmented ? 4 : 1;
 
     [GlobalSetup]
@@ -34,7 +39,7 @@ public class ForwardingBenchmarks
         Random.Shared.NextBytes(_payload);
         _receiveBuffer = new byte[64 * 1024];
         _direct = new DirectPair();
-        _proxied = new ProxiedPair([]);
+        _proxied = new ProxiedPair(MessagePipeline.Empty, relay: Relay);
     }
 
     [GlobalCleanup]

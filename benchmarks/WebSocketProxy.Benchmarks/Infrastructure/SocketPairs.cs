@@ -50,10 +50,15 @@ internal sealed class ProxiedPair : IDisposable
     }
 
     /// <summary>A session whose route has <paramref name="pipeline"/> (e.g. built by the configuration pipeline from a route's settings).</summary>
-    public ProxiedPair(MessagePipeline pipeline, long maxMessageBytes = 4 * 1024 * 1024, int receiveBufferSize = 16 * 1024)
+    /// <param name="relay">Whether the proxy's legs run over frame relays (the path of a route without transformers in the product), else the streaming pump.</param>
+    public ProxiedPair(MessagePipeline pipeline, long maxMessageBytes = 4 * 1024 * 1024, int receiveBufferSize = 16 * 1024, bool relay = false)
     {
-        var (clientEnd, proxyClientEnd) = DuplexPipeStream.CreatePair();
-        var (proxyBackendEnd, backendEnd) = DuplexPipeStream.CreatePair();
+        var (clientEnd, proxyClientStream) = DuplexPipeStream.CreatePair();
+        var (proxyBackendStream, backendEnd) = DuplexPipeStream.CreatePair();
+        var clientRelay = relay ? new FrameRelayStream(proxyClientStream, receivesMaskedFrames: true) : null;
+        var backendRelay = relay ? new FrameRelayStream(proxyBackendStream, receivesMaskedFrames: false) : null;
+        Stream proxyClientEnd = clientRelay ?? proxyClientStream;
+        Stream proxyBackendEnd = backendRelay ?? proxyBackendStream;
         Client = WebSocket.CreateFromStream(clientEnd, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
         var proxyClientLeg = WebSocket.CreateFromStream(proxyClientEnd, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
         var proxyBackendLeg = WebSocket.CreateFromStream(proxyBackendEnd, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
@@ -61,7 +66,7 @@ internal sealed class ProxiedPair : IDisposable
 
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new ProxyMetrics(_services.GetRequiredService<IMeterFactory>());
-        var options = new SessionOptions { ReceiveBufferSize = receiveBufferSize, Pipeline = pipeline };
+        var options = new SessionOptions { ReceiveBufferSize = receiveBufferSize, Pipeline = pipeline, ClientRelay = clientRelay, BackendRelay = backendRelay };
         var route = new RouteModel(
             "bench",
             new RouteConfig { Path = "/ws/{**rest}", Cluster = "bench", MaxMessageBytes = maxMessageBytes },
