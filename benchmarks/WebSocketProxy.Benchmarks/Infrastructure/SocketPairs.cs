@@ -57,8 +57,8 @@ internal sealed class ProxiedPair : IDisposable
         var (proxyBackendStream, backendEnd) = DuplexPipeStream.CreatePair();
         var clientRelay = relay ? new FrameRelayStream(proxyClientStream, receivesMaskedFrames: true) : null;
         var backendRelay = relay ? new FrameRelayStream(proxyBackendStream, receivesMaskedFrames: false) : null;
-        Stream proxyClientEnd = clientRelay ?? proxyClientStream;
-        Stream proxyBackendEnd = backendRelay ?? proxyBackendStream;
+        Stream proxyClientEnd = clientRelay is null ? proxyClientStream : clientRelay;
+        Stream proxyBackendEnd = backendRelay is null ? proxyBackendStream : backendRelay;
         Client = WebSocket.CreateFromStream(clientEnd, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
         var proxyClientLeg = WebSocket.CreateFromStream(proxyClientEnd, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
         var proxyBackendLeg = WebSocket.CreateFromStream(proxyBackendEnd, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
