@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Tracing;
 using WebSocketProxy.Benchmarks.Infrastructure;
+using WebSocketProxy.Messages;
 
 namespace WebSocketProxy.Benchmarks;
 
@@ -21,7 +22,12 @@ internal static class AllocationTrace
 
         using (var proxied = new ProxiedPair([]))
         {
-            await MeasureAsync("proxied", messageBytes, frames, seconds, () => MessageExchange.StreamAsync(proxied.Client, proxied.Backend, payload, frames, 64, receiveBuffer));
+            await MeasureAsync("proxied (streaming pump)", messageBytes, frames, seconds, () => MessageExchange.StreamAsync(proxied.Client, proxied.Backend, payload, frames, 64, receiveBuffer));
+        }
+
+        using (var relayed = new ProxiedPair(MessagePipeline.Empty, relay: true))
+        {
+            await MeasureAsync("proxied (frame relay)", messageBytes, frames, seconds, () => MessageExchange.StreamAsync(relayed.Client, relayed.Backend, payload, frames, 64, receiveBuffer));
         }
     }
 
