@@ -18,7 +18,7 @@ public sealed class FrameRelayTests
 {
     [Theory]
     [InlineData("plain", "frame relay")]
-    [InlineData("relay off", "message path")]
+    [InlineData("relay off (the default)", "message path")]
     [InlineData("transformer", "message path")]
     [InlineData("client deflate", "message path")]
     [InlineData("client offers deflate, route refuses", "frame relay")]
@@ -34,7 +34,7 @@ public sealed class FrameRelayTests
                 "client deflate" => r with { AllowCompression = true },
                 _ => r,
             },
-            options: o => o.RelayFrames = setup != "relay off",
+            options: o => o.RelayFrames = setup != "relay off (the default)",
             services: s => s.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Debug)));
         var logs = gateway.Services.GetFakeLogCollector();
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct, o =>
@@ -60,7 +60,7 @@ public sealed class FrameRelayTests
     {
         var ct = Ws.Timeout(30);
         await using var backend = await TestBackend.StartEchoAsync();
-        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), route: r => r with { MaxMessageBytes = 4 * 1024 * 1024 }, options: o => o.ReceiveBufferSize = bufferSize);
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), route: r => r with { MaxMessageBytes = 4 * 1024 * 1024 }, options: o => { o.ReceiveBufferSize = bufferSize; o.RelayFrames = true; });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 
         foreach (var size in new[] { 125, 126, 65_535, 65_536, 200_001, 1_048_579 })
@@ -86,7 +86,7 @@ public sealed class FrameRelayTests
     {
         var ct = Ws.Timeout();
         await using var backend = await TestBackend.StartEchoAsync();
-        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => o.ReceiveBufferSize = 1024);
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => { o.ReceiveBufferSize = 1024; o.RelayFrames = true; });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
         var parts = Enumerable.Range(0, 20).Select(i => RandomNumberGenerator.GetBytes(i * 311)).ToArray();
 
@@ -103,7 +103,7 @@ public sealed class FrameRelayTests
     {
         var ct = Ws.Timeout();
         await using var backend = await TestBackend.StartEchoAsync();
-        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => o.ReceiveBufferSize = 1024);
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => { o.ReceiveBufferSize = 1024; o.RelayFrames = true; });
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
         var text = Encoding.UTF8.GetBytes(new string('a', 10_000));
         text[7_777] = 0xC3; // a lead byte followed by ASCII
@@ -124,7 +124,7 @@ public sealed class FrameRelayTests
             await socket.SendAsync(invalid, WebSocketMessageType.Text, true, CancellationToken.None);
             await BackendHandlers.EchoLoopAsync(b, socket);
         }));
-        await using var gateway = await TestGateway.StartAsync(backend.WsUri());
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => o.RelayFrames = true);
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
 
         var close = await client.ReceiveCloseAsync(ct);
