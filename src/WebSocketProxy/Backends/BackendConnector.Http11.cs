@@ -10,6 +10,9 @@ namespace WebSocketProxy.Backends;
 /// <content>The HTTP/1.1 backend leg: the proxy's own handshake over a socket it owns, no <c>HttpClient</c> objects kept per connection.</content>
 internal sealed partial class BackendConnector
 {
+    private static bool RelayFramesOn(HttpContext context)
+        => context.RequestServices?.GetService(typeof(IProxyConfigSource)) is IProxyConfigSource { Current.Options.RelayFrames: true };
+
     private async Task<BackendConnectResult> ConnectOwnAsync(HttpContext context, RouteModel route, ClusterModel cluster, KeyValuePair<string, string>[] identityHeaders, Uri target, string? host, CancellationToken cancellationToken)
     {
         var settings = cluster.BackendSettings();
@@ -46,8 +49,9 @@ internal sealed partial class BackendConnector
             var (subProtocol, deflate) = BackendHandshakeValidation.Validate(request, response);
             var transport = response.Leftover.IsEmpty ? stream : new BackendPrefixedStream(stream, response.Leftover);
 
-            // Without permessage-deflate the backend's frames can be relayed to the client as they are (see FrameRelayStream).
-            var relay = deflate is null ? new FrameRelayStream(transport, receivesMaskedFrames: false) : null;
+            // Without permessage-deflate the backend's frames can be relayed to the client as they are (see FrameRelayStream);
+            // with RelayFrames off (the default) the leg gets no relay layer at all.
+            var relay = deflate is null && RelayFramesOn(context) ? new FrameRelayStream(transport, receivesMaskedFrames: false) : null;
             socket = WebSocket.CreateFromStream(relay ?? transport, new WebSocketCreationOptions
             {
                 IsServer = false,
