@@ -18,7 +18,7 @@ internal readonly struct BackendConnectResult
 
     public WebSocket? Socket { get; }
 
-    /// <summary>Gets the frame relay under <see cref="Socket"/>; null when the leg cannot relay frames (HTTP/2, permessage-deflate).</summary>
+    /// <summary>Gets the frame relay under <see cref="Socket"/>; null when the leg cannot relay frames (HTTP/2, permessage-deflate) or <c>RelayFrames</c> is off.</summary>
     public FrameRelayStream? Relay { get; }
 
     /// <summary>Gets the status to answer the client with when the connect failed.</summary>
