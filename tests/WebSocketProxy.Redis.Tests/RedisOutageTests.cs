@@ -11,7 +11,11 @@ namespace WebSocketProxy.Redis.Tests;
 /// <summary>redis-server killed mid-test: every feature degrades as documented, without a hang, and catches up when it returns.</summary>
 public sealed class RedisOutageTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(3);
+    /// <summary>Long enough that the shared phase does not fail open on a loaded machine (500 ms did, once in CI), short enough to test the bound.</summary>
+    private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a degraded call may take: the operation timeout and the handshake around it.</summary>
+    private static readonly TimeSpan Bound = OperationTimeout + TimeSpan.FromSeconds(2);
 
     private static RouteConfig OnePerUser(RouteConfig route) => route with { ConcurrentConnections = new ConcurrentConnectionLimitConfig { PerUser = 1 } };
 
@@ -22,9 +26,9 @@ public sealed class RedisOutageTests
         await using var redis = await RedisServer.StartAsync(ct);
         await using var backend = await TestBackend.StartEchoAsync();
         var prefix = RedisGateways.NewPrefix();
-        await using var a = await RedisGateways.StartAsync(backend.WsUri(), redis.Configuration, prefix, route: OnePerUser);
-        await using var b = await RedisGateways.StartAsync(backend.WsUri(), redis.Configuration, prefix, route: OnePerUser);
-        await using var closed = await RedisGateways.StartAsync(backend.WsUri(), redis.Configuration, prefix, o => o.FailOpen = false, OnePerUser);
+        await using var a = await RedisGateways.StartAsync(backend.WsUri(), redis.Configuration, prefix, o => o.OperationTimeout = OperationTimeout, OnePerUser);
+        await using var b = await RedisGateways.StartAsync(backend.WsUri(), redis.Configuration, prefix, o => o.OperationTimeout = OperationTimeout, OnePerUser);
+        await using var closed = await RedisGateways.StartAsync(backend.WsUri(), redis.Configuration, prefix, o => (o.FailOpen, o.OperationTimeout) = (false, OperationTimeout), OnePerUser);
 
         await RedisGateways.ConnectedAsync(ct, a, b, closed);
         using var held = await Ws.ConnectAsync(a.Ws("/ws/x"), ct);
