@@ -73,7 +73,7 @@ internal static class LoadTestRunner
 
             var results = new List<Measurement>();
             var sweep = new List<Measurement>();
-            using var scenarios = new Scenarios();
+            using var scenarios = new Scenarios(echo.Pid);
             var total = Stopwatch.StartNew();
 
             foreach (var target in targets)
@@ -231,6 +231,7 @@ internal static class LoadTestRunner
     private static void Print(Measurement m)
     {
         var cpu = m.ProxyCpuUsPerOp is { } c ? $"{c,8:F1} µs cpu/op" : "            -";
+        cpu += m.LoadCpuUsPerOp is { } l ? $"  load {l,6:F1} µs/op" : string.Empty;
         var latency = m.P99Us is { } p99 ? $"p50 {m.P50Us,8:F0} µs  p99 {p99,8:F0} µs" : new string(' ', 34);
         var memory = m.KbPerConnection is { } kb ? $"  {kb:F1} KiB/conn" : string.Empty;
         var errors = m.Errors > 0 ? $"  errors {m.Errors}" : string.Empty;

@@ -26,6 +26,12 @@ internal sealed class Measurement
     /// <summary>Proxy CPU time (user + system) per operation, in microseconds.</summary>
     public double? ProxyCpuUsPerOp { get; init; }
 
+    /// <summary>
+    /// CPU time (user + system) of the load side — generator and echo backend — per operation, in microseconds. When it
+    /// nears the load core's whole time, the harness, not the proxy, bounds the rate.
+    /// </summary>
+    public double? LoadCpuUsPerOp { get; init; }
+
     /// <summary>Peak working set of the proxy process so far (VmHWM), in KiB.</summary>
     public long? ProxyPeakWorkingSetKb { get; init; }
 

@@ -9,6 +9,13 @@ internal sealed class Scenarios : IDisposable
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(15);
     private static readonly byte[] EndMarker = [0];
     private readonly HttpMessageInvoker _invoker = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(10) });
+    private readonly int? _echoPid;
+
+    /// <param name="echoPid">The echo backend's process: its CPU and this process's make the load side's CPU per operation.</param>
+    public Scenarios(int? echoPid = null)
+    {
+        _echoPid = echoPid;
+    }
 
     public void Dispose() => _invoker.Dispose();
 
@@ -21,6 +28,7 @@ internal sealed class Scenarios : IDisposable
             var payload = Payload(size);
             var latencies = new List<long>[connections];
             var cpu0 = Cpu(target);
+            var load0 = LoadCpu();
             var t0 = Stopwatch.GetTimestamp();
             var end = t0 + (long)(seconds * Stopwatch.Frequency);
             var period = pacedRate > 0 ? (long)((double)connections / pacedRate * Stopwatch.Frequency) : 0;
@@ -33,7 +41,7 @@ internal sealed class Scenarios : IDisposable
                 loops[i] = PingPongLoopAsync(sockets[i], payload, t0 + offset, end, period, latencies[i], deadline.Token);
             }
 
-            return await LatencyMeasurementAsync(scenario, target, round, connections, loops, latencies, t0, cpu0);
+            return await LatencyMeasurementAsync(scenario, target, round, connections, loops, latencies, t0, cpu0, load0);
         }
         finally
         {
@@ -51,6 +59,7 @@ internal sealed class Scenarios : IDisposable
             var inWindow = new long[connections];
             var total = new long[connections];
             var cpu0 = Cpu(target);
+            var load0 = LoadCpu();
             var t0 = Stopwatch.GetTimestamp();
             var end = t0 + (long)(seconds * Stopwatch.Frequency);
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(seconds) + Grace);
@@ -62,6 +71,7 @@ internal sealed class Scenarios : IDisposable
 
             var errors = await CountFailuresAsync(loops);
             var cpu1 = Cpu(target);
+            var load1 = LoadCpu();
             var counted = Sum(inWindow);
             return new Measurement
             {
@@ -72,6 +82,7 @@ internal sealed class Scenarios : IDisposable
                 Operations = counted,
                 Seconds = seconds,
                 ProxyCpuUsPerOp = PerOp(cpu0, cpu1, Sum(total)),
+                LoadCpuUsPerOp = PerOp(load0, load1, Sum(total)),
                 ProxyPeakWorkingSetKb = Peak(target),
                 Errors = errors,
             };
@@ -88,6 +99,7 @@ internal sealed class Scenarios : IDisposable
         var payload = Payload(64);
         var latencies = new List<long>[concurrency];
         var cpu0 = Cpu(target);
+        var load0 = LoadCpu();
         var t0 = Stopwatch.GetTimestamp();
         var end = t0 + (long)(seconds * Stopwatch.Frequency);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(seconds) + Grace);
@@ -98,7 +110,7 @@ internal sealed class Scenarios : IDisposable
             loops[i] = ConnectLoopAsync(target, payload, end, latencies[i], deadline.Token);
         }
 
-        return await LatencyMeasurementAsync(scenario, target, round, concurrency, loops, latencies, t0, cpu0);
+        return await LatencyMeasurementAsync(scenario, target, round, concurrency, loops, latencies, t0, cpu0, load0);
     }
 
     /// <summary>
@@ -337,11 +349,12 @@ internal sealed class Scenarios : IDisposable
     }
 
     /// <summary>Waits for the measuring loops and turns their latencies and the proxy's CPU into a <see cref="Measurement"/>.</summary>
-    private static async Task<Measurement> LatencyMeasurementAsync(string scenario, Target target, int round, int connections, Task[] loops, List<long>[] latencies, long t0, double? cpu0)
+    private async Task<Measurement> LatencyMeasurementAsync(string scenario, Target target, int round, int connections, Task[] loops, List<long>[] latencies, long t0, double? cpu0, double? load0)
     {
         var errors = await CountFailuresAsync(loops);
         var t1 = Stopwatch.GetTimestamp();
         var cpu1 = Cpu(target);
+        var load1 = LoadCpu();
         var all = Merge(latencies);
         return new Measurement
         {
@@ -354,6 +367,7 @@ internal sealed class Scenarios : IDisposable
             P50Us = Percentile(all, 0.50),
             P99Us = Percentile(all, 0.99),
             ProxyCpuUsPerOp = PerOp(cpu0, cpu1, all.Length),
+            LoadCpuUsPerOp = PerOp(load0, load1, all.Length),
             ProxyPeakWorkingSetKb = Peak(target),
             Errors = errors,
         };
@@ -386,6 +400,9 @@ internal sealed class Scenarios : IDisposable
     }
 
     private static double? Cpu(Target target) => target.ProxyPid is { } pid ? ProcStats.CpuSeconds(pid) : null;
+
+    /// <summary>CPU seconds of the load side: this generator and the echo backend (they share the core the proxies are not on).</summary>
+    private double? LoadCpu() => _echoPid is { } echo ? ProcStats.CpuSeconds(Environment.ProcessId) + ProcStats.CpuSeconds(echo) : null;
 
     private static long? Peak(Target target) => target.ProxyPid is { } pid ? ProcStats.PeakWorkingSetKb(pid) : null;
 
