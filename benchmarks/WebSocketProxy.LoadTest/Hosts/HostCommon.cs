@@ -14,14 +14,7 @@ internal static class HostCommon
         Console.Out.Flush();
 
         using var stop = new CancellationTokenSource(maxLifetime);
-        var stdinClosed = Task.Run(async () =>
-        {
-            var buffer = new char[64];
-            using var stdin = Console.In;
-            while (await stdin.ReadAsync(buffer.AsMemory(), stop.Token) > 0)
-            {
-            }
-        });
+        var stdinClosed = WatchStdin();
         try
         {
             await Task.WhenAny(stdinClosed, Task.Delay(Timeout.Infinite, app.Lifetime.ApplicationStopping), Task.Delay(Timeout.Infinite, stop.Token));
@@ -40,6 +33,38 @@ internal static class HostCommon
         }
 
         await app.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Completes when the parent closes stdin. The read blocks (console reads are synchronous on Unix, even
+    /// <c>ReadAsync</c>), so it runs on a thread of its own: on a thread-pool worker it would hold one of the pool's
+    /// threads for the process's whole life, and a proxy pinned to one core has a pool whose goal is one thread — every
+    /// socket completion would then wait for the pool's starvation injection (stalls of 50–500 ms).
+    /// </summary>
+    private static Task WatchStdin()
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watcher = new Thread(() =>
+        {
+            try
+            {
+                var buffer = new char[64];
+                while (Console.In.Read(buffer, 0, buffer.Length) > 0)
+                {
+                }
+            }
+            catch (IOException)
+            {
+            }
+
+            closed.TrySetResult();
+        })
+        {
+            IsBackground = true,
+            Name = "stdin watcher",
+        };
+        watcher.Start();
+        return closed.Task;
     }
 
     public static WebApplicationBuilder CreateBuilder(int port)
