@@ -11,7 +11,7 @@ namespace WebSocketProxy.Backends;
 internal sealed partial class BackendConnector
 {
     private static bool RelayFramesOn(HttpContext context)
-        => context.RequestServices?.GetService(typeof(IProxyConfigSource)) is IProxyConfigSource { Current.Options.RelayFrames: true };
+        => (context.RequestServices?.GetService(typeof(IProxyConfigSource)) as IProxyConfigSource)?.Current.Options.RelayFrames ?? true;
 
     private async Task<BackendConnectResult> ConnectOwnAsync(HttpContext context, RouteModel route, ClusterModel cluster, KeyValuePair<string, string>[] identityHeaders, Uri target, string? host, CancellationToken cancellationToken)
     {
@@ -50,7 +50,7 @@ internal sealed partial class BackendConnector
             var transport = response.Leftover.IsEmpty ? stream : new BackendPrefixedStream(stream, response.Leftover);
 
             // Without permessage-deflate the backend's frames can be relayed to the client as they are (see FrameRelayStream);
-            // with RelayFrames off (the default) the leg gets no relay layer at all.
+            // with RelayFrames off the leg gets no relay layer at all.
             var relay = deflate is null && RelayFramesOn(context) ? new FrameRelayStream(transport, receivesMaskedFrames: false) : null;
             socket = WebSocket.CreateFromStream(relay ?? transport, new WebSocketCreationOptions
             {

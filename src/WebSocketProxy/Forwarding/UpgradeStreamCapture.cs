@@ -64,7 +64,7 @@ internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coale
         {
             var services = context.RequestServices;
             var options = services.GetService<IProxyConfigSource>()?.Current.Options;
-            context.Features.Set<IHttpUpgradeFeature>(new UpgradeStreamCapture(upgrade, options?.CoalesceWrites ?? false, options?.RelayFrames ?? false, services.GetService<TimeProvider>() ?? TimeProvider.System));
+            context.Features.Set<IHttpUpgradeFeature>(new UpgradeStreamCapture(upgrade, options?.CoalesceWrites ?? false, options?.RelayFrames ?? true, services.GetService<TimeProvider>() ?? TimeProvider.System));
         }
 
         return next(context);

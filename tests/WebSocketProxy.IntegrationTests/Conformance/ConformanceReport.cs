@@ -104,7 +104,7 @@ internal static class ConformanceReport
 
         Each case runs on three targets: **direct** (a Kestrel echo backend, ASP.NET Core's WebSocket middleware
         echoing every frame as `EndOfMessage` gives it, permessage-deflate accepted when offered), **plain route**
-        (the frame relay: the suite's gateway turns `RelayFrames` on) and **transformer route**
+        (the gateway's streaming path: the frame relay, `RelayFrames` being on by default) and **transformer route**
         (the same with one pass-through message transformer: the assembled message path). The deflate cases use
         twin routes with `AllowCompression` and a cluster with `Compression` (both take the message path, as every
         permessage-deflate session does). The conformance routes raise `MaxFramesPerMessage` (9.3.1/9.4.1 send 4,096 fragments);
@@ -133,8 +133,8 @@ internal static class ConformanceReport
           cut by a frame boundary was carried to the next frame without checking that it could still become valid
           (`f4 90`, above U+10FFFF, in 6.4.2/6.4.4), so the invalid frame reached the backend and the client got
           1014 instead of 1007. The relay now fails such a frame before forwarding it (a unit test pins 6.4.2's
-          frames). The default streaming pump (`RelayFrames` off) passed every family of this suite before the relay
-          existed, in 13 runs; it is covered by the rest of the test suite, not by this report.
+          frames). The message path without compression (`RelayFrames=false`) is covered by the rest of the test
+          suite, not by this report.
         - Kestrel — the direct backend, and the gateway's client leg, which is Kestrel too — fails a connection
           (1002, 1007) by sending its close frame and then resetting TCP. On Linux a reset discards what the client
           has not read yet, so the close code, and an echo still in flight, are sometimes lost: cases such as 2.5,

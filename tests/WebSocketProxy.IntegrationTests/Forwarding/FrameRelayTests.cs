@@ -17,8 +17,8 @@ namespace WebSocketProxy.IntegrationTests.Forwarding;
 public sealed class FrameRelayTests
 {
     [Theory]
-    [InlineData("plain", "frame relay")]
-    [InlineData("relay off (the default)", "message path")]
+    [InlineData("plain (the default)", "frame relay")]
+    [InlineData("relay off", "message path")]
     [InlineData("transformer", "message path")]
     [InlineData("client deflate", "message path")]
     [InlineData("client offers deflate, route refuses", "frame relay")]
@@ -34,7 +34,13 @@ public sealed class FrameRelayTests
                 "client deflate" => r with { AllowCompression = true },
                 _ => r,
             },
-            options: o => o.RelayFrames = setup != "relay off (the default)",
+            options: o =>
+            {
+                if (setup == "relay off")
+                {
+                    o.RelayFrames = false;
+                }
+            },
             services: s => s.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Debug)));
         var logs = gateway.Services.GetFakeLogCollector();
         using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct, o =>
