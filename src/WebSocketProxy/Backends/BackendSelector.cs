@@ -19,6 +19,9 @@ internal sealed partial class BackendSelector
 {
     private static readonly ConditionalWeakTable<ClusterBackendSettings, ResiliencePipeline<AttemptOutcome>> Pipelines = new();
 
+    /// <summary>The same pipelines without the retry: what one candidate gets, since a retry could only find nothing left to try.</summary>
+    private static readonly ConditionalWeakTable<ClusterBackendSettings, ResiliencePipeline<AttemptOutcome>> SingleCandidatePipelines = new();
+
     private readonly BackendConnector _connector;
     private readonly ResolvedBackends _resolved;
     private readonly ProxyMetrics _metrics;
@@ -53,7 +56,11 @@ internal sealed partial class BackendSelector
         var available = candidates.Available;
         var panic = candidates.Panic;
         var state = new AttemptState(this, context, connection, available, identityHeaders) { Panic = panic, Tie = candidates.Tie, Tied = candidates.Tied };
-        var pipeline = Pipelines.GetValue(options, o => BuildPipeline(o, _timeProvider));
+        // One candidate (and no other tie): a retry would only find every backend tried, so the attempt runs without it.
+        var single = available.Count == 1 && (state.Tied is null || ReferenceEquals(state.Tied, available[0]));
+        var pipeline = single
+            ? SingleCandidatePipelines.GetValue(options, o => BuildPipeline(o, _timeProvider, retry: false))
+            : Pipelines.GetValue(options, o => BuildPipeline(o, _timeProvider, retry: true));
         AttemptOutcome outcome;
         try
         {
@@ -120,11 +127,11 @@ internal sealed partial class BackendSelector
         return available;
     }
 
-    private static ResiliencePipeline<AttemptOutcome> BuildPipeline(ClusterBackendSettings options, TimeProvider timeProvider)
+    private static ResiliencePipeline<AttemptOutcome> BuildPipeline(ClusterBackendSettings options, TimeProvider timeProvider, bool retry)
     {
         var builder = new ResiliencePipelineBuilder<AttemptOutcome> { TimeProvider = timeProvider }
             .AddTimeout(options.ConnectDeadline);
-        if (options.ConnectAttempts > 1)
+        if (retry && options.ConnectAttempts > 1)
         {
             builder.AddRetry(new RetryStrategyOptions<AttemptOutcome>
             {

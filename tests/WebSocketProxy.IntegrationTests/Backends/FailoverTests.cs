@@ -35,6 +35,21 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task Connect_OnlyBackendDown_Returns502WithoutWaitingTheRetryDelay()
+    {
+        var ct = Ws.Timeout();
+        await using var gateway = await BackendCluster.GatewayAsync(
+            [Loopback.DeadAddress()],
+            c => c with { ConnectAttempts = 3, ConnectRetryDelay = TimeSpan.FromSeconds(20) });
+
+        var started = DateTime.UtcNow;
+        var (status, _) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
+
+        status.Should().Be(502);
+        (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(10), "with one backend there is nothing to retry on, so the retry delay is not waited");
+    }
+
+    [Fact]
     public async Task Connect_OverallDeadlineExceeded_Returns504()
     {
         var ct = Ws.Timeout();
