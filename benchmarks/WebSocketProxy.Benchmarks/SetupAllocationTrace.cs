@@ -59,6 +59,7 @@ internal static class SetupAllocationTrace
             exceptions.AddOrUpdate($"{e.Exception.GetType().Name}: {e.Exception.Message}", 1, static (_, c) => c + 1);
             firstStack ??= Environment.StackTrace;
         };
+        var liveBefore = GC.GetTotalMemory(forceFullCollection: true);
         using var listener = new AllocationTickListener();
         var before = GC.GetTotalAllocatedBytes(precise: true);
         for (var i = 0; i < connections; i++)
@@ -67,7 +68,9 @@ internal static class SetupAllocationTrace
         }
 
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        var retained = GC.GetTotalMemory(forceFullCollection: true) - liveBefore;
         Console.WriteLine($"{connections} proxied connections set up (upgrade + one 64 B round trip): {allocated / (double)connections:F0} B allocated per connection in this process (gateway, plus the bare-socket client and backend); sampled allocations by type:");
+        Console.WriteLine($"managed heap still live per open connection after a full collection: {retained / (double)connections:F0} B (gateway, plus the bare-socket client's and backend's own sockets)");
         foreach (var (type, count) in listener.Samples.OrderByDescending(p => p.Value).Take(40))
         {
             Console.WriteLine($"  {count,5}  {type}");
@@ -80,6 +83,11 @@ internal static class SetupAllocationTrace
         }
 
         Console.WriteLine(firstStack);
+        if (int.TryParse(Environment.GetEnvironmentVariable("WEBSOCKETPROXY_ALLOC_SETUP_HOLD_SECONDS"), out var hold) && hold > 0)
+        {
+            Console.WriteLine($"holding the {clients.Count} connections open for {hold} s (pid {Environment.ProcessId}): time for a heap dump");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+        }
         await stopping.CancelAsync();
         foreach (var socket in clients.Concat(held))
         {
