@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Http;
+using WebSocketProxy.Configuration;
 using WebSocketProxy.Model;
 using WebSocketProxy.Security;
 
@@ -11,7 +12,7 @@ namespace WebSocketProxy.Backends;
 internal sealed partial class BackendConnector
 {
     private static bool RelayFramesOn(HttpContext context)
-        => (context.RequestServices?.GetService(typeof(IProxyConfigSource)) as IProxyConfigSource)?.Current.Options.RelayFrames ?? true;
+        => (context.RequestServices?.GetService(typeof(IProxyConfigSource)) as IProxyConfigSource)?.Current.Options.RelayFrames ?? WebSocketProxyOptions.DefaultRelayFrames;
 
     private async Task<BackendConnectResult> ConnectOwnAsync(HttpContext context, RouteModel route, ClusterModel cluster, KeyValuePair<string, string>[] identityHeaders, Uri target, string? host, CancellationToken cancellationToken)
     {

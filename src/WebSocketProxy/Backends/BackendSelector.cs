@@ -56,9 +56,8 @@ internal sealed partial class BackendSelector
         var available = candidates.Available;
         var panic = candidates.Panic;
         var state = new AttemptState(this, context, connection, available, identityHeaders) { Panic = panic, Tie = candidates.Tie, Tied = candidates.Tied };
-        // One candidate (and no other tie): a retry would only find every backend tried, so the attempt runs without it.
-        var single = available.Count == 1 && (state.Tied is null || ReferenceEquals(state.Tied, available[0]));
-        var pipeline = single
+        // One candidate (a tied backend is one of the available ones): a retry would only find every backend tried.
+        var pipeline = available.Count == 1
             ? SingleCandidatePipelines.GetValue(options, o => BuildPipeline(o, _timeProvider, retry: false))
             : Pipelines.GetValue(options, o => BuildPipeline(o, _timeProvider, retry: true));
         AttemptOutcome outcome;

@@ -39,5 +39,8 @@ public sealed class WebSocketProxyOptions
     /// Measured (benchmarks/README.md): 10–20% less proxy CPU per message than the message path in every load-test
     /// scenario but a saturated stream of 1 KiB messages. Turn it off to force the message path everywhere.
     /// </value>
-    public bool RelayFrames { get; set; } = true;
+    public bool RelayFrames { get; set; } = DefaultRelayFrames;
+
+    /// <summary>The default of <see cref="RelayFrames"/>, also what a leg assumes when no configuration is registered.</summary>
+    internal const bool DefaultRelayFrames = true;
 }

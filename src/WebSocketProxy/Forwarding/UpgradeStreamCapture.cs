@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using WebSocketProxy.Backends;
+using WebSocketProxy.Configuration;
 using WebSocketProxy.Model;
 
 namespace WebSocketProxy.Forwarding;
@@ -64,7 +65,7 @@ internal sealed class UpgradeStreamCapture(IHttpUpgradeFeature inner, bool coale
         {
             var services = context.RequestServices;
             var options = services.GetService<IProxyConfigSource>()?.Current.Options;
-            context.Features.Set<IHttpUpgradeFeature>(new UpgradeStreamCapture(upgrade, options?.CoalesceWrites ?? false, options?.RelayFrames ?? true, services.GetService<TimeProvider>() ?? TimeProvider.System));
+            context.Features.Set<IHttpUpgradeFeature>(new UpgradeStreamCapture(upgrade, options?.CoalesceWrites ?? false, options?.RelayFrames ?? WebSocketProxyOptions.DefaultRelayFrames, services.GetService<TimeProvider>() ?? TimeProvider.System));
         }
 
         return next(context);
