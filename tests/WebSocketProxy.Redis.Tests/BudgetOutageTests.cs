@@ -24,8 +24,8 @@ public sealed class BudgetOutageTests
         await using var redis = await RedisServer.StartAsync(ct);
         await using var backend = await TestBackend.StartEchoAsync();
         var prefix = RedisGateways.NewPrefix();
-        await using var open = await RedisGateways.StartWithAdminAsync(backend.WsUri(), redis.Configuration, prefix, o => o.OperationTimeout = TimeSpan.FromMilliseconds(500));
-        await using var closed = await RedisGateways.StartWithAdminAsync(backend.WsUri(), redis.Configuration, prefix, o => { o.LlmBudgetsFailOpen = false; o.OperationTimeout = TimeSpan.FromMilliseconds(500); });
+        await using var open = await RedisGateways.StartWithAdminAsync(backend.WsUri(), redis.Configuration, prefix, o => o.OperationTimeout = TimeSpan.FromSeconds(2));
+        await using var closed = await RedisGateways.StartWithAdminAsync(backend.WsUri(), redis.Configuration, prefix, o => { o.LlmBudgetsFailOpen = false; o.OperationTimeout = TimeSpan.FromSeconds(2); });
         await RedisGateways.ConnectedAsync(ct, open, closed);
         var onOpen = open.Services.GetRequiredService<ILlmBudgetStore>();
         var onClosed = closed.Services.GetRequiredService<ILlmBudgetStore>();
