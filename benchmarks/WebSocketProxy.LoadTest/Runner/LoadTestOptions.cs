@@ -39,6 +39,9 @@ internal sealed class LoadTestOptions
     /// <summary>Gets extra environment variables for both proxy processes (e.g. DOTNET_PerfMapEnabled=1 for perf).</summary>
     public Dictionary<string, string> ProxyEnvironment { get; } = [];
 
+    /// <summary>Gets extra environment variables for the <c>wsp</c> target only (e.g. to measure a runtime setting against the same build without it as <c>wsp-before</c>).</summary>
+    public Dictionary<string, string> WspEnvironment { get; } = [];
+
     public string? JsonPath { get; private set; } = "loadtest-results.json";
 
     public string? MarkdownPath { get; private set; } = "loadtest-results.md";
@@ -71,6 +74,7 @@ internal sealed class LoadTestOptions
           --operator-options        start the .NET proxies with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
                                     and DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
           --proxy-env NAME=VALUE    extra environment variable for the .NET proxies (repeatable)
+          --wsp-env NAME=VALUE      extra environment variable for the 'wsp' target only (repeatable)
           --no-pin                  do not pin with taskset (default: proxies on core 0, load + echo on core 1)
           --json <file> --markdown <file> --chart <file>   outputs ('-' to skip)
         WebSocketProxy.LoadTest echo|proxy-yarp|proxy-wsp --port <p> [--backend-port <p>] [--max-seconds <s>]
@@ -101,16 +105,8 @@ internal sealed class LoadTestOptions
                 case "--operator-options": options.OperatorOptions = true; break;
                 case "--wsp-before": options.WspBeforeAssembly = Path.GetFullPath(Next()); break;
                 case "--no-pin": options.Pin = false; break;
-                case "--proxy-env":
-                    var pair = Next();
-                    var eq = pair.IndexOf('=', StringComparison.Ordinal);
-                    if (eq <= 0)
-                    {
-                        throw new ArgumentException("--proxy-env takes NAME=VALUE.");
-                    }
-
-                    options.ProxyEnvironment[pair[..eq]] = pair[(eq + 1)..];
-                    break;
+                case "--proxy-env": AddVariable(options.ProxyEnvironment, name, Next()); break;
+                case "--wsp-env": AddVariable(options.WspEnvironment, name, Next()); break;
                 case "--json": options.JsonPath = NullIfDash(Next()); break;
                 case "--markdown": options.MarkdownPath = NullIfDash(Next()); break;
                 case "--chart": options.ChartPath = NullIfDash(Next()); break;
@@ -149,4 +145,15 @@ internal sealed class LoadTestOptions
     private static double ParseDouble(string value) => double.Parse(value, CultureInfo.InvariantCulture);
 
     private static string? NullIfDash(string value) => value == "-" ? null : value;
+
+    private static void AddVariable(Dictionary<string, string> variables, string option, string pair)
+    {
+        var eq = pair.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0)
+        {
+            throw new ArgumentException($"{option} takes NAME=VALUE.");
+        }
+
+        variables[pair[..eq]] = pair[(eq + 1)..];
+    }
 }

@@ -64,7 +64,7 @@ internal static class LoadTestRunner
                         targets.Add(new Target("wsp-before", new Uri($"ws://127.0.0.1:{before.Port}/ws/echo"), before.Pid));
                         break;
                     case "wsp":
-                        var wsp = await ChildProcess.StartAsync("proxy-wsp", echo.Port, proxyCores, proxyEnvironment);
+                        var wsp = await ChildProcess.StartAsync("proxy-wsp", echo.Port, proxyCores, WithOverrides(proxyEnvironment, options.WspEnvironment));
                         children.Add(wsp);
                         targets.Add(new Target("wsp", new Uri($"ws://127.0.0.1:{wsp.Port}/ws/echo"), wsp.Pid));
                         break;
@@ -205,6 +205,17 @@ internal static class LoadTestRunner
         await scenarios.StreamAsync(target, "warmup", 0, options.StreamConnections, 1024, w * 0.25);
         await scenarios.StreamAsync(target, "warmup", 0, options.StreamConnections, 64 * 1024, w * 0.15);
         await scenarios.ConnectAsync(target, "warmup", 0, options.ConnectConcurrency, w * 0.15);
+    }
+
+    private static Dictionary<string, string> WithOverrides(Dictionary<string, string> environment, Dictionary<string, string> overrides)
+    {
+        var merged = new Dictionary<string, string>(environment);
+        foreach (var (name, value) in overrides)
+        {
+            merged[name] = value;
+        }
+
+        return merged;
     }
 
     private static int ReadMachineCores()
