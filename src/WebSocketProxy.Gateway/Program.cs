@@ -8,6 +8,7 @@ if (args.Length > 0 && args[0] == HealthProbe.Argument)
 
 var builder = WebApplication.CreateBuilder(args);
 GatewayHostConfiguration.AddMountedFiles(builder.Configuration, args);
+builder.WebHost.UseSockets(options => options.UnsafePreferInlineScheduling = GatewayScheduling.Inline);
 
 var gatewaySection = builder.Configuration.GetSection(GatewayOptions.SectionName);
 var gateway = gatewaySection.Get<GatewayOptions>() ?? new GatewayOptions();
@@ -39,6 +40,10 @@ if (gateway.MetricsEnabled)
 }
 
 var app = builder.Build();
+if (GatewayScheduling.Inline)
+{
+    app.Logger.LogInformation("Socket completions and the Kestrel pipes run inline on {Threads} socket event threads ({Variable}=1).", Environment.ProcessorCount, GatewayScheduling.InlineCompletionsVariable);
+}
 
 var gate = app.Services.GetRequiredService<ShutdownGate>();
 app.Use(gate.InvokeAsync); // unready and 503 to new upgrades from SIGTERM on, through Gateway:ShutdownDelay

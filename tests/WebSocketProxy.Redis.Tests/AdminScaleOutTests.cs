@@ -26,7 +26,7 @@ public sealed class AdminScaleOutTests
         await onB.ReceiveMessageAsync(ct);
 
         var session = await Eventually.MatchesAsync(
-            () => SessionsOf(http, bInstance, ct).GetAwaiter().GetResult(),
+            () => SessionsOf(http, bInstance, ct),
             l => l.Count == 1 && l[0].GetProperty("clientToBackend").GetProperty("messages").GetInt64() == 1,
             ct); // B's heartbeat publishes the session with its traffic
         session[0].GetProperty("user").GetString().Should().Be("alice");
@@ -47,7 +47,7 @@ public sealed class AdminScaleOutTests
         await onB.CloseOutputAsync(atClient.CloseStatus!.Value, atClient.CloseDescription, ct);
         var atBackend = await backend.FirstClose.Task.WaitAsync(ct);
         atBackend!.Value.Status.Should().Be((WebSocketCloseStatus)4321, "both legs get the operator's code");
-        await Eventually.HoldsAsync(() => SessionsOf(http, bInstance, ct).GetAwaiter().GetResult().Count == 0, ct);
+        await Eventually.HoldsAsync(async () => (await SessionsOf(http, bInstance, ct)).Count == 0, ct);
         using var gone = await http.PostAsJsonAsync($"/_proxy/sessions/{Uri.EscapeDataString(id)}/close", new { code = 4000 }, ct);
         gone.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
@@ -65,7 +65,7 @@ public sealed class AdminScaleOutTests
         using var aliceOnA = await Ws.ConnectAsync(a.Ws("/ws/1"), ct, Alice);
         using var aliceOnB = await Ws.ConnectAsync(b.Ws("/ws/2"), ct, Alice);
         using var bobOnB = await Ws.ConnectAsync(b.Ws("/ws/3"), ct, Bob);
-        await Eventually.HoldsAsync(() => GetJsonAsync(http, "/_proxy/sessions", ct).GetAwaiter().GetResult().GetArrayLength() == 3, ct);
+        await Eventually.HoldsAsync(async () => (await GetJsonAsync(http, "/_proxy/sessions", ct)).GetArrayLength() == 3, ct);
 
         using var response = await http.PostAsJsonAsync("/_proxy/users/alice/close", new { code = 4403, reason = "account suspended" }, ct);
 
@@ -83,7 +83,7 @@ public sealed class AdminScaleOutTests
 
         await bobOnB.SendTextAsync("still here", ct);
         (await bobOnB.ReceiveMessageAsync(ct)).Text.Should().Be("still here");
-        await Eventually.HoldsAsync(() => GetJsonAsync(http, "/_proxy/sessions", ct).GetAwaiter().GetResult().GetArrayLength() == 1, ct);
+        await Eventually.HoldsAsync(async () => (await GetJsonAsync(http, "/_proxy/sessions", ct)).GetArrayLength() == 1, ct);
 
         // Drain b1 from A: B's session on it is closed with 1012 after the grace period, and B sends no new session to it.
         using var drain = await http.PostAsync("/_proxy/clusters/c/backends/b1/drain", null, ct);

@@ -72,6 +72,6 @@ public sealed class BudgetOutageTests
         failures.GetMeasurementSnapshot().Count(m => Equals(m.Tags["outcome"], "fail_open")).Should().Be(failOpenBefore, "the reservation was taken on Redis");
         (await onClosed.ReserveAsync("user:carol", PerMinute, 300, 0, ct)).Message.Should().Be("The tokens per minute budget is exhausted.", "A's 800 count on B again");
         (await onClosed.ReserveAsync("user:carol", PerMinute, 200, 0, ct)).Reservation.Should().NotBeNull();
-        await Eventually.HoldsAsync(() => http.GetAsync("/_proxy/usage", ct).GetAwaiter().GetResult().StatusCode == HttpStatusCode.OK, ct); // a first read may still time out
+        await Eventually.HoldsAsync(async () => (await http.GetAsync("/_proxy/usage", ct)).StatusCode == HttpStatusCode.OK, ct); // a first read may still time out
     }
 }

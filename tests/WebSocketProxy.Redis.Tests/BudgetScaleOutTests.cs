@@ -39,7 +39,7 @@ public sealed class BudgetScaleOutTests
 
         // A's request spent only 100 tokens: the 700 it gives back can be reserved on B.
         held.Reservation!.Reconcile(100, 0, DateTimeOffset.UtcNow);
-        var onBNow = await Eventually.MatchesAsync(() => onB.ReserveAsync("user:alice", PerMinute, 900, 0, ct).AsTask().GetAwaiter().GetResult(), r => r.Reservation is not null, ct);
+        var onBNow = await Eventually.MatchesAsync(() => onB.ReserveAsync("user:alice", PerMinute, 900, 0, ct).AsTask(), r => r.Reservation is not null, ct);
         onBNow.Remaining.Single().Remaining.Should().Be(0);
         (await onA.ReserveAsync("user:alice", PerMinute, 1, 0, ct)).Reservation.Should().BeNull("100 spent on A and 900 reserved on B");
 
@@ -92,7 +92,7 @@ public sealed class BudgetScaleOutTests
         }
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var released = await Eventually.MatchesAsync(() => onB.ReserveAsync("user:alice", PerMinute, 500, 0, ct).AsTask().GetAwaiter().GetResult(), r => r.Reservation is not null, ct, TimeSpan.FromSeconds(10));
+        var released = await Eventually.MatchesAsync(() => onB.ReserveAsync("user:alice", PerMinute, 500, 0, ct).AsTask(), r => r.Reservation is not null, ct, TimeSpan.FromSeconds(10));
         released.Remaining.Single().Remaining.Should().Be(500, "the dead instance's 900 tokens were given back");
         watch.Elapsed.Should().BeLessThan(ttl * 5);
         (await redis.GetDatabase().SortedSetScoreAsync(held, reservation.Id)).Should().BeNull();

@@ -165,7 +165,7 @@ public sealed class HandshakeRateTests
         // restart (one token); the fail-open one, whose local bucket is empty, is admitted only by the shared bucket (the
         // other token), which then refuses both.
         await redis.RestartAsync(ct);
-        await Eventually.HoldsAsync(() => Ws.TryConnectAsync(closed.Ws("/ws/x"), ct).GetAwaiter().GetResult().Status == 101, ct);
+        await Eventually.HoldsAsync(async () => (await Ws.TryConnectAsync(closed.Ws("/ws/x"), ct)).Status == 101, ct);
         await RedisGateways.ConnectedAsync(ct, open);
         (await Ws.TryConnectAsync(open.Ws("/ws/x"), ct)).Status.Should().Be(101, "the shared bucket has a token again");
         (await Ws.TryConnectAsync(closed.Ws("/ws/x"), ct)).Status.Should().Be(429, "both instances share the bucket again");

@@ -49,7 +49,7 @@ public sealed class LlmScaleOutTests
 
         using var admin = new HttpClient { BaseAddress = a.Http("/") };
         var totals = await Eventually.MatchesAsync(
-            () => admin.GetFromJsonAsync<JsonElement>("/_proxy/usage?client=ip:127.0.0.1", ct).GetAwaiter().GetResult(),
+            () => admin.GetFromJsonAsync<JsonElement>("/_proxy/usage?client=ip:127.0.0.1", ct),
             t => t.GetArrayLength() == 1 && t[0].GetProperty("requests").GetInt64() >= 3,
             ct); // the usage sink runs after the terminal frame
         var completed = upstream.Requests.Count;

@@ -58,10 +58,10 @@ public sealed class RedisOutageTests
         // Redis returns empty (no persistence): the heartbeats re-create A's permit and sessions, so the cap and the
         // cluster-wide listing hold again without a restart of any gateway.
         await redis.RestartAsync(ct);
-        await Eventually.HoldsAsync(() => Ws.TryConnectAsync(b.Ws("/ws/x"), ct).GetAwaiter().GetResult().Status == 429, ct);
+        await Eventually.HoldsAsync(async () => (await Ws.TryConnectAsync(b.Ws("/ws/x"), ct)).Status == 429, ct);
         var directoryB = b.Services.GetRequiredService<ISessionDirectory>();
         var aInstance = a.Services.GetRequiredService<ISessionDirectory>().InstanceId;
-        await Eventually.HoldsAsync(() => directoryB.ListAsync(ct).GetAwaiter().GetResult().Any(e => e.Instance == aInstance), ct);
+        await Eventually.HoldsAsync(async () => (await directoryB.ListAsync(ct)).Any(e => e.Instance == aInstance), ct);
         (await Ws.TryConnectAsync(closed.Ws("/ws/x"), ct)).Status.Should().Be(429);
     }
 }

@@ -28,7 +28,7 @@ public sealed class ScaleOutTests
         (await Ws.TryConnectAsync(b.Ws("/ws/x"), ct)).Status.Should().Be(429);
 
         await first.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", ct);
-        await Eventually.HoldsAsync(() => Ws.TryConnectAsync(b.Ws("/ws/x"), ct).GetAwaiter().GetResult().Status == 101, ct);
+        await Eventually.HoldsAsync(async () => (await Ws.TryConnectAsync(b.Ws("/ws/x"), ct)).Status == 101, ct);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class ScaleOutTests
         using var onB = await Ws.ConnectAsync(b.Ws("/ws/x"), ct);
 
         // Listed on A (B's heartbeat published it), with B as its holder.
-        var listed = await Eventually.MatchesAsync(() => directoryA.ListAsync(ct).GetAwaiter().GetResult(), l => l.Any(e => e.Instance == directoryB.InstanceId), ct);
+        var listed = await Eventually.MatchesAsync(() => directoryA.ListAsync(ct), l => l.Any(e => e.Instance == directoryB.InstanceId), ct);
         var target = listed.Single(e => e.Instance == directoryB.InstanceId);
         target.Route.Should().Be("r");
         target.Cluster.Should().Be("c");

@@ -76,6 +76,9 @@ public sealed class LoopbackHost : IAsyncDisposable
         }
 
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+
+        // Run the suite in the gateway image's scheduling (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1): Kestrel's pipes inline too.
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1");
         configureBuilder?.Invoke(builder);
         var app = builder.Build();
         try

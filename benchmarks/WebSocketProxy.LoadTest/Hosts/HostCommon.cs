@@ -72,6 +72,10 @@ internal static class HostCommon
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+
+        // As the gateway image does (and ASP.NET Core's own benchmarks): with inline socket completions, Kestrel's pipes
+        // run their continuations inline too, so a message crosses no thread-pool hop between the two sockets.
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1");
         return builder;
     }
 }

@@ -42,6 +42,9 @@ internal sealed class LoadTestOptions
     /// <summary>Gets extra environment variables for the <c>wsp</c> target only (e.g. to measure a runtime setting against the same build without it as <c>wsp-before</c>).</summary>
     public Dictionary<string, string> WspEnvironment { get; } = [];
 
+    /// <summary>Gets extra environment variables for the <c>wsp-before</c> target only.</summary>
+    public Dictionary<string, string> WspBeforeEnvironment { get; } = [];
+
     public string? JsonPath { get; private set; } = "loadtest-results.json";
 
     public string? MarkdownPath { get; private set; } = "loadtest-results.md";
@@ -75,6 +78,7 @@ internal sealed class LoadTestOptions
                                     and DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
           --proxy-env NAME=VALUE    extra environment variable for the .NET proxies (repeatable)
           --wsp-env NAME=VALUE      extra environment variable for the 'wsp' target only (repeatable)
+          --wsp-before-env NAME=VALUE   the same for the 'wsp-before' target
           --no-pin                  do not pin with taskset (default: proxies on core 0, load + echo on core 1)
           --json <file> --markdown <file> --chart <file>   outputs ('-' to skip)
         WebSocketProxy.LoadTest echo|proxy-yarp|proxy-wsp --port <p> [--backend-port <p>] [--max-seconds <s>]
@@ -107,6 +111,7 @@ internal sealed class LoadTestOptions
                 case "--no-pin": options.Pin = false; break;
                 case "--proxy-env": AddVariable(options.ProxyEnvironment, name, Next()); break;
                 case "--wsp-env": AddVariable(options.WspEnvironment, name, Next()); break;
+                case "--wsp-before-env": AddVariable(options.WspBeforeEnvironment, name, Next()); break;
                 case "--json": options.JsonPath = NullIfDash(Next()); break;
                 case "--markdown": options.MarkdownPath = NullIfDash(Next()); break;
                 case "--chart": options.ChartPath = NullIfDash(Next()); break;

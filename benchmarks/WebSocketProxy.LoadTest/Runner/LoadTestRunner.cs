@@ -59,7 +59,7 @@ internal static class LoadTestRunner
                         targets.Add(new Target("nginx", new Uri($"ws://127.0.0.1:{nginx.Port}/ws/echo"), nginx.Pid));
                         break;
                     case "wsp-before":
-                        var before = await ChildProcess.StartAsync(ChildProcess.ToolCommand(options.WspBeforeAssembly!), "proxy-wsp", echo.Port, proxyCores, proxyEnvironment);
+                        var before = await ChildProcess.StartAsync(ChildProcess.ToolCommand(options.WspBeforeAssembly!), "proxy-wsp", echo.Port, proxyCores, WithOverrides(proxyEnvironment, options.WspBeforeEnvironment));
                         children.Add(before);
                         targets.Add(new Target("wsp-before", new Uri($"ws://127.0.0.1:{before.Port}/ws/echo"), before.Pid));
                         break;

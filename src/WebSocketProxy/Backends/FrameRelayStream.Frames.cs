@@ -38,8 +38,16 @@ internal sealed partial class FrameRelayStream
 
             if (_inFrame)
             {
-                // The rest of a frame whose header came in an earlier read: it goes on as a piece of its own.
+                // The rest of a frame whose header came in an earlier read: it goes on as a piece of its own, once the
+                // piece is worth a write. A source that hands over every few kilobytes (Kestrel with inline scheduling
+                // passes on each socket read) would otherwise cut a large frame into a frame per read.
                 var available = (int)Math.Min(_frameRemaining, _end - _start);
+                if (_frameForward && available < _frameRemaining && available < MaxRun && buffer.Length - _end >= MinimumRead)
+                {
+                    _needed = 0;
+                    return false;
+                }
+
                 var pieceStart = _start;
                 _start += available;
                 if (_frameForward)

@@ -9,8 +9,9 @@ namespace WebSocketProxy.Backends;
 /// leg as they are on the wire: header bytes and payload bytes are copied from the read buffer to the other leg's
 /// socket, never unmasked, re-masked, assembled or re-encoded. Client frames keep the client's masking key (the backend
 /// unmasks them as it would the proxy's own); backend frames are unmasked, as a client expects them. A frame larger
-/// than what one read brings is sent on in pieces, each a frame of its own with a header written into the buffer in
-/// front of it (the masking key rotated to the piece's offset), so the payload is still never touched.
+/// than the buffer is sent on in pieces, each a frame of its own with a header written into the buffer in front of it
+/// (the masking key rotated to the piece's offset), so the payload is still never touched; a piece waits for more of its
+/// frame until it holds 16 KiB or the buffer is nearly full, so small reads do not become small frames.
 /// </summary>
 /// <remarks>
 /// <para>The leg's own WebSocket stays on top and keeps everything that is not data: the relay hands it each control

@@ -34,7 +34,7 @@ public sealed class GatewayRuntimeSettingsTests
     }
 
     [Fact]
-    public async Task ImageEnvironment_GatewayRunsOneSocketEventThreadPerCore_TheInlineCompletionMode()
+    public async Task ImageEnvironment_GatewayRunsSocketCompletionsAndKestrelInline_OneEventThreadPerCore()
     {
         var ct = Bounded.Timeout(300);
         var publish = await _publish.GetAsync(ct);
@@ -48,5 +48,6 @@ public sealed class GatewayRuntimeSettingsTests
             .Select(task => File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'))
             .Count(name => name == ".NET Sockets");
         threads.Should().Be(Environment.ProcessorCount, gateway.Log);
+        gateway.Log.Should().Contain("Socket completions and the Kestrel pipes run inline", "the gateway pairs Kestrel's inline scheduling with it");
     }
 }

@@ -84,11 +84,11 @@ public sealed partial class FrameRelayStreamTests
     {
         private readonly CapturingStream _capture = new();
 
-        public RelayHarness(List<byte[]> chunks, bool receivesMasked = true, long maxMessageBytes = long.MaxValue)
+        public RelayHarness(List<byte[]> chunks, bool receivesMasked = true, long maxMessageBytes = long.MaxValue, int bufferSize = 1024)
         {
             Relay = new FrameRelayStream(new ChunkStream(chunks), receivesMasked);
             Peer = new FrameRelayStream(_capture, !receivesMasked);
-            Relay.Start(Peer, Observer, maxMessageBytes, bufferSize: 1024);
+            Relay.Start(Peer, Observer, maxMessageBytes, bufferSize);
             Peer.Start(Relay, new TestObserver(), long.MaxValue, bufferSize: 1024);
         }
 

@@ -44,6 +44,25 @@ public sealed partial class FrameRelayStreamTests
         relay.Observer.Messages.Should().Equal((WebSocketMessageType.Binary, 5000L));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task LargeFrame_InSmallReads_GoesOnInPiecesOfAtLeast16KiB_NotAPiecePerRead(bool masked)
+    {
+        // What Kestrel with inline scheduling hands over: a socket read (4 KiB) at a time.
+        var payload = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 13)).ToArray();
+        var relay = new RelayHarness(Chunks(Frame(0x82, payload, masked), 4096), masked, bufferSize: 64 * 1024);
+
+        (await relay.RunAsync()).Should().BeEmpty();
+
+        var received = ParseFrames(relay.Written);
+        received.Take(received.Count - 1).Should().OnlyContain(f => f.Payload.Length >= 16 * 1024, "a piece waits for more of its frame while the buffer has room");
+        received.Count.Should().BeLessThanOrEqualTo(7, "100,000 bytes in pieces of 16 KiB or more, not 25 pieces of 4 KiB");
+        received.SelectMany(f => f.Payload).Should().Equal(payload);
+        received.Should().OnlyContain(f => f.Masked == masked);
+        relay.Observer.Messages.Should().Equal((WebSocketMessageType.Binary, 100_000L));
+    }
+
     [Fact]
     public async Task PingBetweenFragments_HandedUpInOrder_FragmentsForwarded()
     {
