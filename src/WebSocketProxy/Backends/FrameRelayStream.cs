@@ -237,6 +237,13 @@ internal sealed partial class FrameRelayStream : WrappingStream
             _start = _end = HeadRoom;
         }
 
+        if (_receivesMasked && _inFrame && _frameForward)
+        {
+            // Waiting for the rest of a large client frame: let Kestrel's receive loop queue more of it before reading.
+            // With inline scheduling it would otherwise hand over each socket read (4 KiB) as it comes.
+            await Task.Yield();
+        }
+
         var read = await Inner.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
         if (read == 0)
         {
