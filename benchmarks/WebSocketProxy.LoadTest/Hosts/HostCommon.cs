@@ -5,9 +5,27 @@ internal static class HostCommon
 {
     public const string ListeningPrefix = "LISTENING ";
 
+    /// <summary>
+    /// With <c>WEBSOCKETPROXY_LOADTEST_ALLOC_TICKS=1</c> (e.g. <c>--wsp-env</c>), the runtime's allocation sampling by type,
+    /// printed to stderr when the process stops: where the bytes of the <c>alloc KB/op</c> column come from.
+    /// </summary>
+    private static readonly WebSocketProxy.Benchmarks.AllocationTickListener? AllocationTicks =
+        Environment.GetEnvironmentVariable("WEBSOCKETPROXY_LOADTEST_ALLOC_TICKS") == "1" ? new() : null;
+
     /// <summary>Announces the port, then runs until the parent closes stdin, the process is told to stop, or the lifetime cap passes.</summary>
     public static async Task RunAsync(WebApplication app, TimeSpan maxLifetime)
     {
+        if (AllocationTicks is { } ticks)
+        {
+            app.Lifetime.ApplicationStopping.Register(() =>
+            {
+                foreach (var (type, count) in ticks.Samples.OrderByDescending(p => p.Value).Take(30))
+                {
+                    Console.Error.WriteLine($"  alloc ticks {count,6}  {type}");
+                }
+            });
+        }
+
         await app.StartAsync();
         var port = new Uri(app.Urls.First()).Port;
         Console.Out.WriteLine(ListeningPrefix + port);
@@ -66,6 +84,17 @@ internal static class HostCommon
         watcher.Start();
         return closed.Task;
     }
+
+    /// <summary>
+    /// Maps <c>GET /_loadtest/runtime</c>: bytes allocated so far and the collections of each generation, so the runner
+    /// can put the allocations and collections of a measurement beside its CPU (YARP and WebSocketProxy alike).
+    /// </summary>
+    public static void MapRuntimeStats(WebApplication app)
+        => app.MapGet(RuntimeStatsPath, static () => string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{GC.GetTotalAllocatedBytes()} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)}"));
+
+    public const string RuntimeStatsPath = "/_loadtest/runtime";
 
     public static WebApplicationBuilder CreateBuilder(int port)
     {

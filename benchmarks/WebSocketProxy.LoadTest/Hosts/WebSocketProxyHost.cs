@@ -25,6 +25,7 @@ internal static class WebSocketProxyHost
             .AddHandshakeRateLimiterPolicies(); // the sample's secure route names one of them
         builder.Services.AddAuthorization();
         var app = builder.Build();
+        HostCommon.MapRuntimeStats(app);
         app.MapWebSocketProxy();
         return HostCommon.RunAsync(app, maxLifetime);
     }

@@ -18,6 +18,7 @@ internal static class YarpProxy
                 },
             ]);
         var app = builder.Build();
+        HostCommon.MapRuntimeStats(app);
         app.MapReverseProxy();
         return HostCommon.RunAsync(app, maxLifetime);
     }

@@ -246,7 +246,8 @@ internal static class LoadTestRunner
         var latency = m.P99Us is { } p99 ? $"p50 {m.P50Us,8:F0} µs  p99 {p99,8:F0} µs" : new string(' ', 34);
         var memory = m.KbPerConnection is { } kb ? $"  {kb:F1} KiB/conn" : string.Empty;
         var errors = m.Errors > 0 ? $"  errors {m.Errors}" : string.Empty;
-        Console.WriteLine($"  r{m.Round} {m.Scenario,-12} {m.Target,-7} c={m.Connections,-5} {m.Rate,10:F0}/s  {latency}  {cpu}{memory}{errors}");
+        var allocated = m.AllocatedKbPerOp is { } a ? $"  alloc {a:F2} KB/op  GCs {m.Collections}" : string.Empty;
+        Console.WriteLine($"  r{m.Round} {m.Scenario,-12} {m.Target,-7} c={m.Connections,-5} {m.Rate,10:F0}/s  {latency}  {cpu}{memory}{allocated}{errors}");
     }
 
     /// <summary>Starts this tool again under <c>taskset -c 1</c>, so the load generator (and the echo backend it starts) stay off the proxies' core.</summary>

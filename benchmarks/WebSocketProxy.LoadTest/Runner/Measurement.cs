@@ -38,5 +38,10 @@ internal sealed class Measurement
     /// <summary>Growth of the proxy's working set per idle connection, in KiB.</summary>
     public double? KbPerConnection { get; init; }
 
+    /// <summary>Bytes the proxy allocated per operation, in KB (.NET proxies only), and its collections per generation in the window.</summary>
+    public double? AllocatedKbPerOp { get; init; }
+
+    public string? Collections { get; init; }
+
     public long Errors { get; init; }
 }

@@ -57,6 +57,7 @@ internal sealed class Report
                     P99Us = Median(runs.Select(m => m.P99Us)),
                     ProxyCpuUsPerOp = Median(runs.Select(m => m.ProxyCpuUsPerOp)),
                     LoadCpuUsPerOp = Median(runs.Select(m => m.LoadCpuUsPerOp)),
+                    AllocatedKbPerOp = Median(runs.Select(m => m.AllocatedKbPerOp)),
                     ProxyPeakWorkingSetKb = runs.Max(m => m.ProxyPeakWorkingSetKb),
                     KbPerConnection = Median(runs.Select(m => m.KbPerConnection)),
                     Errors = runs.Sum(m => m.Errors),
@@ -86,14 +87,14 @@ internal sealed class Report
             + $"Pinned: {(_pinned ? "proxy on core 0, load generator + echo on core 1" : "no")}. Operator options: {(_options.OperatorOptions ? "on" : "off")}. "
             + $"Warm-up {_options.WarmupSeconds} s per target, {_options.Seconds} s per measurement, {_options.Rounds} alternating rounds (median shown).");
         sb.AppendLine();
-        sb.AppendLine("| scenario | target | conns | ops/s | p50 µs | p99 µs | proxy CPU µs/op | load CPU µs/op | proxy peak WS MiB | KiB/idle conn | ops/s × direct | ops/s × YARP | p99 × YARP | CPU × YARP | mem × YARP | errors |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| scenario | target | conns | ops/s | p50 µs | p99 µs | proxy CPU µs/op | load CPU µs/op | proxy alloc KB/op | proxy peak WS MiB | KiB/idle conn | ops/s × direct | ops/s × YARP | p99 × YARP | CPU × YARP | mem × YARP | errors |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in Summary())
         {
             var target = _targets.First(t => t.Name == r.Target).DisplayName;
             var isIdle = r.Scenario == "idle";
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Scenario} | {target} | {r.Connections} | {(isIdle ? "-" : F(r.Rate, "F0"))} | {F(r.P50Us, "F0")} | {F(r.P99Us, "F0")} | {F(r.ProxyCpuUsPerOp, "F1")} | {F(r.LoadCpuUsPerOp, "F1")} | {F(r.ProxyPeakWorkingSetKb / 1024.0, "F0")} | {F(r.KbPerConnection, "F1")} | "
+                $"| {r.Scenario} | {target} | {r.Connections} | {(isIdle ? "-" : F(r.Rate, "F0"))} | {F(r.P50Us, "F0")} | {F(r.P99Us, "F0")} | {F(r.ProxyCpuUsPerOp, "F1")} | {F(r.LoadCpuUsPerOp, "F1")} | {F(r.AllocatedKbPerOp, "F2")} | {F(r.ProxyPeakWorkingSetKb / 1024.0, "F0")} | {F(r.KbPerConnection, "F1")} | "
                 + $"{(isIdle ? "-" : F(r.RateVsDirect, "F2"))} | {(isIdle ? "-" : F(r.RateVsYarp, "F2"))} | {F(r.P99VsYarp, "F2")} | {F(r.CpuVsYarp, "F2")} | {F(r.MemoryVsYarp, "F2")} | {r.Errors} |");
         }
 
@@ -177,6 +178,8 @@ internal sealed class SummaryRow
     public long? ProxyPeakWorkingSetKb { get; init; }
 
     public double? KbPerConnection { get; init; }
+
+    public double? AllocatedKbPerOp { get; init; }
 
     public long Errors { get; init; }
 

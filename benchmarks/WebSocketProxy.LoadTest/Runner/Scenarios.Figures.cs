@@ -7,12 +7,13 @@ namespace WebSocketProxy.LoadTest.Runner;
 internal sealed partial class Scenarios
 {
     /// <summary>Waits for the measuring loops and turns their latencies and the proxy's CPU into a <see cref="Measurement"/>.</summary>
-    private async Task<Measurement> LatencyMeasurementAsync(string scenario, Target target, int round, int connections, Task[] loops, List<long>[] latencies, long t0, double? cpu0, double? load0)
+    private async Task<Measurement> LatencyMeasurementAsync(string scenario, Target target, int round, int connections, Task[] loops, List<long>[] latencies, long t0, double? cpu0, double? load0, RuntimeSnapshot? runtime0)
     {
         var errors = await CountFailuresAsync(loops);
         var t1 = Stopwatch.GetTimestamp();
         var cpu1 = Cpu(target);
         var load1 = LoadCpu();
+        var runtime1 = await RuntimeSnapshot.ReadAsync(_invoker, target);
         var all = Merge(latencies);
         return new Measurement
         {
@@ -26,6 +27,8 @@ internal sealed partial class Scenarios
             P99Us = Percentile(all, 0.99),
             ProxyCpuUsPerOp = PerOp(cpu0, cpu1, all.Length),
             LoadCpuUsPerOp = PerOp(load0, load1, all.Length),
+            AllocatedKbPerOp = RuntimeSnapshot.KbPerOp(runtime0, runtime1, all.Length),
+            Collections = RuntimeSnapshot.Collections(runtime0, runtime1),
             ProxyPeakWorkingSetKb = Peak(target),
             Errors = errors,
         };

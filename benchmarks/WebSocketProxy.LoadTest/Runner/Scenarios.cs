@@ -27,6 +27,7 @@ internal sealed partial class Scenarios : IDisposable
         {
             var payload = Payload(size);
             var latencies = new List<long>[connections];
+            var runtime0 = await RuntimeSnapshot.ReadAsync(_invoker, target);
             var cpu0 = Cpu(target);
             var load0 = LoadCpu();
             var t0 = Stopwatch.GetTimestamp();
@@ -41,7 +42,7 @@ internal sealed partial class Scenarios : IDisposable
                 loops[i] = PingPongLoopAsync(sockets[i], payload, t0 + offset, end, period, latencies[i], deadline.Token);
             }
 
-            return await LatencyMeasurementAsync(scenario, target, round, connections, loops, latencies, t0, cpu0, load0);
+            return await LatencyMeasurementAsync(scenario, target, round, connections, loops, latencies, t0, cpu0, load0, runtime0);
         }
         finally
         {
@@ -58,6 +59,7 @@ internal sealed partial class Scenarios : IDisposable
             var payload = Payload(size);
             var inWindow = new long[connections];
             var total = new long[connections];
+            var runtime0 = await RuntimeSnapshot.ReadAsync(_invoker, target);
             var cpu0 = Cpu(target);
             var load0 = LoadCpu();
             var t0 = Stopwatch.GetTimestamp();
@@ -73,6 +75,7 @@ internal sealed partial class Scenarios : IDisposable
             var cpu1 = Cpu(target);
             var load1 = LoadCpu();
             var counted = Sum(inWindow);
+            var runtime1 = await RuntimeSnapshot.ReadAsync(_invoker, target);
             return new Measurement
             {
                 Scenario = scenario,
@@ -83,6 +86,8 @@ internal sealed partial class Scenarios : IDisposable
                 Seconds = seconds,
                 ProxyCpuUsPerOp = PerOp(cpu0, cpu1, Sum(total)),
                 LoadCpuUsPerOp = PerOp(load0, load1, Sum(total)),
+                AllocatedKbPerOp = RuntimeSnapshot.KbPerOp(runtime0, runtime1, Sum(total)),
+                Collections = RuntimeSnapshot.Collections(runtime0, runtime1),
                 ProxyPeakWorkingSetKb = Peak(target),
                 Errors = errors,
             };
@@ -98,6 +103,7 @@ internal sealed partial class Scenarios : IDisposable
     {
         var payload = Payload(64);
         var latencies = new List<long>[concurrency];
+        var runtime0 = await RuntimeSnapshot.ReadAsync(_invoker, target);
         var cpu0 = Cpu(target);
         var load0 = LoadCpu();
         var t0 = Stopwatch.GetTimestamp();
@@ -110,7 +116,7 @@ internal sealed partial class Scenarios : IDisposable
             loops[i] = ConnectLoopAsync(target, payload, end, latencies[i], deadline.Token);
         }
 
-        return await LatencyMeasurementAsync(scenario, target, round, concurrency, loops, latencies, t0, cpu0, load0);
+        return await LatencyMeasurementAsync(scenario, target, round, concurrency, loops, latencies, t0, cpu0, load0, runtime0);
     }
 
     /// <summary>
@@ -120,11 +126,13 @@ internal sealed partial class Scenarios : IDisposable
     public async Task<Measurement> IdleAsync(Target target, int count, double holdSeconds)
     {
         var before = target.ProxyPid is { } p ? ProcStats.WorkingSetKb(p) : 0;
+        var runtime0 = await RuntimeSnapshot.ReadAsync(_invoker, target);
         var cpu0 = Cpu(target);
         var t0 = Stopwatch.GetTimestamp();
         var sockets = await ConnectManyAsync(target, count, 64, roundTrip: true);
         var opened = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         var cpu1 = Cpu(target);
+        var runtime1 = await RuntimeSnapshot.ReadAsync(_invoker, target);
         try
         {
             // Let the connections settle (buffers returned after the round trip, lazy allocations done).
@@ -145,6 +153,8 @@ internal sealed partial class Scenarios : IDisposable
                 Seconds = opened,
                 KbPerConnection = target.ProxyPid is null ? null : (after - before) / (double)count,
                 ProxyCpuUsPerOp = PerOp(cpu0, cpu1, count),
+                AllocatedKbPerOp = RuntimeSnapshot.KbPerOp(runtime0, runtime1, count),
+                Collections = RuntimeSnapshot.Collections(runtime0, runtime1),
                 ProxyPeakWorkingSetKb = Peak(target),
             };
         }

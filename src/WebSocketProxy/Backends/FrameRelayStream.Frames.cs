@@ -101,6 +101,7 @@ internal sealed partial class FrameRelayStream
                 _passUp = buffer;
                 _passUpOffset = _start;
                 _passUpCount = length;
+                _passUpClose = opcode == 0x8;
                 _start += length;
                 return true;
             }

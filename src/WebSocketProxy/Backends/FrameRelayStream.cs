@@ -60,6 +60,7 @@ internal sealed partial class FrameRelayStream : WrappingStream
     private byte[]? _passUp;
     private int _passUpOffset;
     private int _passUpCount;
+    private bool _passUpClose;
 
     /// <param name="inner">The leg's transport.</param>
     /// <param name="receivesMaskedFrames">Whether the peer of this leg is a client, whose frames arrive masked.</param>
@@ -74,6 +75,9 @@ internal sealed partial class FrameRelayStream : WrappingStream
 
     /// <summary>Gets whether the relay forwards this leg's data frames.</summary>
     public bool IsRelaying => _observer is not null;
+
+    /// <summary>Gets whether the relay holds a pooled read buffer (between bursts and after the close frame it holds none).</summary>
+    internal bool HoldsBuffer => _buffer is not null;
 
     /// <summary>
     /// Starts forwarding this leg's data frames to <paramref name="peer"/>. Called before the leg's WebSocket receives
@@ -148,6 +152,15 @@ internal sealed partial class FrameRelayStream : WrappingStream
                     _passUp.AsSpan(_passUpOffset, count).CopyTo(destination.Span);
                     _passUpOffset += count;
                     _passUpCount -= count;
+                    if (_passUpCount == 0 && _passUpClose)
+                    {
+                        // The close frame is up: nothing after it is relayed, and a WebSocket that received its peer's close
+                        // may never read again — the buffer goes back to the pool now, not with the stream's garbage.
+                        _passUpClose = false;
+                        _start = _end;
+                        ReturnBuffer();
+                    }
+
                     return count;
                 }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using WebSocketProxy.Backends;
 
 namespace WebSocketProxy.Forwarding;
@@ -51,9 +52,28 @@ internal sealed class ClientFrameInspector : WrappingStream
         _controlRefilledAt = _timeProvider.GetTimestamp();
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await Inner.ReadAsync(buffer, cancellationToken);
+        if (buffer.IsEmpty)
+        {
+            return Inner.ReadAsync(buffer, cancellationToken); // the wait for bytes: nothing to scan, and no state machine per message
+        }
+
+        var pending = Inner.ReadAsync(buffer, cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            var read = pending.Result;
+            Scan(buffer.Span[..read]);
+            return ValueTask.FromResult(read);
+        }
+
+        return ScanAfterAsync(pending, buffer);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ScanAfterAsync(ValueTask<int> pending, Memory<byte> buffer)
+    {
+        var read = await pending;
         Scan(buffer.Span[..read]);
         return read;
     }

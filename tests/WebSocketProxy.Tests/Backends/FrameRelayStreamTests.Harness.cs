@@ -104,6 +104,26 @@ public sealed partial class FrameRelayStreamTests
 
         public byte[]? WrittenBeforeFirstHandUp { get; private set; }
 
+        /// <summary>Reads as the WebSocket does until <paramref name="count"/> bytes were handed up, and stops reading there (as after a close frame).</summary>
+        public async Task<byte[]> ReadUntilHandedUpAsync(int count)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var handedUp = new List<byte>();
+            var buffer = new byte[139];
+            while (handedUp.Count < count)
+            {
+                var read = await Relay.ReadAsync(buffer.AsMemory(0, count - handedUp.Count), timeout.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                handedUp.AddRange(buffer.AsSpan(0, read).ToArray());
+            }
+
+            return [.. handedUp];
+        }
+
         /// <summary>Reads as the WebSocket does (a zero-byte read, then its header buffer) until the end or the relay's exit; returns what was handed up.</summary>
         public async Task<byte[]> RunAsync()
         {

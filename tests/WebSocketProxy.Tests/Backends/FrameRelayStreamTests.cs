@@ -167,6 +167,20 @@ public sealed partial class FrameRelayStreamTests
     }
 
     [Fact]
+    public async Task CloseFrame_HandedUpInFull_BufferGoesBackToThePool()
+    {
+        // Data, then the close frame in the same read: the WebSocket reads the close and never reads again.
+        var close = Frame(0x88, [0x03, 0xE8], masked: true);
+        var relay = new RelayHarness([Concat(Frame(0x82, [1, 2, 3], masked: true), close)], bufferSize: 64 * 1024);
+
+        var handedUp = await relay.ReadUntilHandedUpAsync(close.Length);
+
+        handedUp.Should().Equal(close);
+        relay.Relay.HoldsBuffer.Should().BeFalse("a leg whose close is up holds no 64 KiB buffer until the stream is collected");
+        relay.Written.Should().Equal(Frame(0x82, [1, 2, 3], masked: true));
+    }
+
+    [Fact]
     public async Task DestinationAlreadySentItsClose_RelayStops_DestinationFailed()
     {
         var relay = new RelayHarness([Frame(0x82, [1], masked: true)]);
