@@ -72,9 +72,11 @@ public sealed partial class DockerfileTests
         var commands = GatewayPublish.BuildCommands("/app/publish");
 
         commands.Should().HaveCount(2);
-        commands[0].Should().Equal("restore", "src/WebSocketProxy.Gateway/WebSocketProxy.Gateway.csproj");
+        commands[0].Should().StartWith(["restore", "src/WebSocketProxy.Gateway/WebSocketProxy.Gateway.csproj"]);
         commands[1].Should().StartWith(["publish", "src/WebSocketProxy.Gateway/WebSocketProxy.Gateway.csproj"]);
         commands[1].Should().ContainInOrder("-c", "Release").And.ContainInOrder("-o", "/app/publish").And.Contain("--no-restore");
+        commands[1].Should().Contain(["--ucr", "-p:PublishReadyToRun=true"], "the image starts with the proxy's code precompiled for its platform");
+        commands[0].Should().Contain(["--ucr", "-p:PublishReadyToRun=true"], "publish --no-restore needs the runtime packs restored for that platform");
     }
 
     [GeneratedRegex(@"^[^:@]+(:(?<tag>[\w][\w.-]*))$")]
