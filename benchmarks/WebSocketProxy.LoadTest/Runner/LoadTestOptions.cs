@@ -19,6 +19,8 @@ internal sealed class LoadTestOptions
 
     public int IdleConnections { get; private set; } = 5000;
 
+    public int IdleRounds { get; private set; } = 1;
+
     /// <summary>Gets how long the idle connections stay open after the measurement (time to take a heap dump of a proxy).</summary>
     public double IdleHoldSeconds { get; private set; }
 
@@ -65,6 +67,8 @@ internal sealed class LoadTestOptions
           --stream-connections <n>  streaming connections (default 8)
           --paced-rate <n>          total messages/s of the paced scenario (default 8000)
           --idle <n>                idle connections per target (default 5000; needs ulimit -n > 3 x n)
+          --idle-rounds <n>         idle measurements per target, alternating (default 1; with --warmup 0 only
+                                    the first is a fresh process)
           --idle-hold <s>           keep the idle connections open this long after measuring (default 0; for heap dumps)
           --connect-concurrency <n> parallel connect/close loops (default 16)
           --sweep <a,b,c>           connection counts of the chart (default 1,8,32,128)
@@ -100,6 +104,7 @@ internal sealed class LoadTestOptions
                 case "--stream-connections": options.StreamConnections = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--paced-rate": options.PacedRate = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--idle": options.IdleConnections = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--idle-rounds": options.IdleRounds = Math.Max(1, int.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--idle-hold": options.IdleHoldSeconds = Math.Clamp(ParseDouble(Next()), 0, 600); break;
                 case "--connect-concurrency": options.ConnectConcurrency = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--sweep": options.Sweep = Array.ConvertAll(Next().Split(','), s => int.Parse(s, CultureInfo.InvariantCulture)); break;

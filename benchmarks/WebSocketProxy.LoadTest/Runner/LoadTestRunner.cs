@@ -98,16 +98,16 @@ internal static class LoadTestRunner
 
             if (options.Runs("idle"))
             {
-                foreach (var target in targets)
+                // Rounds alternate like the others; only the first meets a process that never set up this many connections.
+                var proxies = targets.Where(t => t.ProxyPid is not null).ToList();
+                for (var round = 1; round <= options.IdleRounds; round++)
                 {
-                    if (target.ProxyPid is null)
+                    for (var t = 0; t < proxies.Count; t++)
                     {
-                        continue;
+                        var m = await scenarios.IdleAsync(proxies[(t + round - 1) % proxies.Count], round, options.IdleConnections, options.IdleHoldSeconds);
+                        results.Add(m);
+                        Print(m);
                     }
-
-                    var m = await scenarios.IdleAsync(target, options.IdleConnections, options.IdleHoldSeconds);
-                    results.Add(m);
-                    Print(m);
                 }
             }
 

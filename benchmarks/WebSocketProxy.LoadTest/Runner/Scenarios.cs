@@ -123,7 +123,7 @@ internal sealed partial class Scenarios : IDisposable
     /// Opens <paramref name="count"/> connections, one round trip each, then measures how much the proxy's working set grew
     /// per connection; the proxy CPU spent while opening them, per connection, is the set-up CPU (connect, one round trip).
     /// </summary>
-    public async Task<Measurement> IdleAsync(Target target, int count, double holdSeconds)
+    public async Task<Measurement> IdleAsync(Target target, int round, int count, double holdSeconds)
     {
         var before = target.ProxyPid is { } p ? ProcStats.WorkingSetKb(p) : 0;
         var runtime0 = await RuntimeSnapshot.ReadAsync(_invoker, target);
@@ -147,7 +147,7 @@ internal sealed partial class Scenarios : IDisposable
             {
                 Scenario = "idle",
                 Target = target.Name,
-                Round = 1,
+                Round = round,
                 Connections = count,
                 Operations = count,
                 Seconds = opened,
