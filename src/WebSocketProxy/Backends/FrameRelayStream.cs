@@ -250,10 +250,11 @@ internal sealed partial class FrameRelayStream : WrappingStream
             _start = _end = HeadRoom;
         }
 
-        if (_receivesMasked && _inFrame && _frameForward)
+        if (_receivesMasked && _inFrame && _frameForward && !Thread.CurrentThread.IsThreadPoolThread)
         {
-            // Waiting for the rest of a large client frame: let Kestrel's receive loop queue more of it before reading.
-            // With inline scheduling it would otherwise hand over each socket read (4 KiB) as it comes.
+            // Waiting for the rest of a large client frame on a socket event thread (Kestrel's inline scheduling, which
+            // hands over each 4 KiB socket read as it comes): leave it, so Kestrel's receive loop queues more of the frame
+            // before this leg reads. On a thread-pool thread Kestrel already reads on while this leg waits.
             await Task.Yield();
         }
 
