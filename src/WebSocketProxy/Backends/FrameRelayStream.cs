@@ -157,8 +157,7 @@ internal sealed partial class FrameRelayStream : WrappingStream
                         // The close frame is up: nothing after it is relayed, and a WebSocket that received its peer's close
                         // may never read again — the buffer goes back to the pool now, not with the stream's garbage.
                         _passUpClose = false;
-                        _start = _end;
-                        ReturnBuffer();
+                        ReturnBuffer(); // and with it whatever followed the close frame in the buffer
                     }
 
                     return count;
