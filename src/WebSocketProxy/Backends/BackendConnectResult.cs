@@ -4,7 +4,8 @@ using WebSocketProxy.Model;
 namespace WebSocketProxy.Backends;
 
 /// <summary>The outcome of one backend handshake.</summary>
-internal readonly struct BackendConnectResult
+/// <remarks>A class for the same reason as <see cref="BackendSelection"/>: it crosses awaits and Polly's pipelines.</remarks>
+internal sealed class BackendConnectResult
 {
     private BackendConnectResult(WebSocket? socket, FrameRelayStream? relay, int statusCode, string errorType, IReadOnlyDictionary<string, IEnumerable<string>>? headers, Exception? error)
     {

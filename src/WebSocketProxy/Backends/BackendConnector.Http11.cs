@@ -38,8 +38,14 @@ internal sealed partial class BackendConnector
         try
         {
             stream = await _transport.OpenAsync(target, BackendTransport.ServerName(request.Host), cluster, linked.Token);
-            await request.WriteAsync(stream, linked.Token);
-            var response = await BackendHandshakeResponse.ReadAsync(stream, linked.Token);
+            BackendHandshakeResponse response;
+            using (BackendTransport.DisposeOnCancel(stream, linked.Token))
+            {
+                await request.WriteAsync(stream, CancellationToken.None);
+                response = await BackendHandshakeResponse.ReadAsync(stream, CancellationToken.None);
+            }
+
+            linked.Token.ThrowIfCancellationRequested(); // cancelled as the answer came in: the stream is disposed
             status = response.StatusCode;
             if (status != 101)
             {
@@ -63,7 +69,8 @@ internal sealed partial class BackendConnector
             });
             return BackendConnectResult.Success(socket, relay);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or AuthenticationException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or SocketException or AuthenticationException
+            || (ex is ObjectDisposedException && linked.IsCancellationRequested))
         {
             return Failure(ex, status, refusalHeaders, timeout, cancellationToken);
         }

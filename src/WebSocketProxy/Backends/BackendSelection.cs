@@ -4,8 +4,15 @@ using WebSocketProxy.Model;
 namespace WebSocketProxy.Backends;
 
 /// <summary>The outcome of backend selection and connect: a connected backend, or what to answer the client.</summary>
-internal readonly struct BackendSelection
+/// <remarks>
+/// A class, not a struct, like every result that crosses an <c>await</c> on the set-up path: a <c>Task&lt;T&gt;</c> over a
+/// reference type runs the runtime's shared, precompiled code, where a struct makes the JIT compile the task machinery
+/// again for that type in every process (benchmarks/README.md, "cold set-up").
+/// </remarks>
+internal sealed class BackendSelection
 {
+    private static readonly BackendSelection Gone = new(null, null, null, 0, null, null, null, null);
+
     private BackendSelection(WebSocket? socket, FrameRelayStream? relay, BackendState? backend, int statusCode, string? errorType, string? message, TimeSpan? retryAfter, IReadOnlyDictionary<string, IEnumerable<string>>? responseHeaders)
     {
         Socket = socket;
@@ -41,7 +48,7 @@ internal readonly struct BackendSelection
 
     public static BackendSelection Connected(WebSocket socket, FrameRelayStream? relay, BackendState backend) => new(socket, relay, backend, 101, null, null, null, null);
 
-    public static BackendSelection ClientGone() => new(null, null, null, 0, null, null, null, null);
+    public static BackendSelection ClientGone() => Gone;
 
     public static BackendSelection Failed(int statusCode, string errorType, string message, TimeSpan? retryAfter = null, IReadOnlyDictionary<string, IEnumerable<string>>? responseHeaders = null)
         => new(null, null, null, statusCode, errorType, message, retryAfter, responseHeaders);

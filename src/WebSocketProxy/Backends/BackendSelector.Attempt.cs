@@ -24,21 +24,21 @@ internal sealed partial class BackendSelector
 
         if (remaining.Count == 0)
         {
-            return new AttemptOutcome(state.LastFailure ?? default, TryAnother: false);
+            return AttemptOutcome.GiveUp;
         }
 
         // A connection tied to a backend (affinity) skips the policy, so it does not consume a pick.
         var backend = state.Tied is { } tied && !state.Tried.Contains(tied) ? tied : options.LoadBalancing.PickBackend(connection, remaining);
         if (backend is null)
         {
-            return new AttemptOutcome(state.LastFailure ?? default, TryAnother: false);
+            return AttemptOutcome.GiveUp;
         }
 
         state.Tried.Add(backend);
         if (!backend.TryAcquireSlot(options.ConnectionLimit(backend)))
         {
             Log.BackendSkipped(_logger, backend.Id, cluster.Id, "connection limit reached");
-            return new AttemptOutcome(default, TryAnother: true);
+            return AttemptOutcome.Skip;
         }
 
         var target = BackendUri.Build(backend.Address, state.Context, connection.RouteModel);
@@ -51,17 +51,14 @@ internal sealed partial class BackendSelector
         {
             result = breaker is null
                 ? await _connector.ConnectAsync(state.Context, connection.RouteModel, cluster, state.IdentityHeaders, target, backend.HostHeader, cancellationToken)
-                : await breaker.ExecuteAsync(
-                    static (s, ct) => new ValueTask<BackendConnectResult>(s.Owner._connector.ConnectAsync(s.State.Context, s.State.Connection.RouteModel, s.State.Connection.ClusterModel, s.State.IdentityHeaders, s.Target, s.Host, ct)),
-                    (Owner: this, State: state, Target: target, Host: backend.HostHeader),
-                    cancellationToken);
+                : await breaker.ExecuteAsync(static (s, ct) => new ValueTask<BackendConnectResult>(s.ConnectAsync(ct)), state.Aim(target, backend.HostHeader), cancellationToken);
         }
         catch (BrokenCircuitException)
         {
             backend.ReleaseSlot();
             ProxyActivitySource.BackendConnectEnded(connectActivity, succeeded: false, "circuit_open", StatusCodes.Status503ServiceUnavailable);
             Log.BackendSkipped(_logger, backend.Id, cluster.Id, "circuit breaker open");
-            return new AttemptOutcome(default, TryAnother: true);
+            return AttemptOutcome.Skip;
         }
         catch
         {
@@ -101,10 +98,21 @@ internal sealed partial class BackendSelector
     }
 
     /// <summary>One attempt's outcome; <see cref="TryAnother"/> asks the retry strategy for the next backend.</summary>
-    private readonly record struct AttemptOutcome(BackendConnectResult Result, bool TryAnother);
+    /// <remarks>A class so Polly's pipeline runs its shared, precompiled code (see <see cref="BackendSelection"/>).</remarks>
+    private sealed record AttemptOutcome(BackendConnectResult? Result, bool TryAnother)
+    {
+        /// <summary>No backend is left to try; the selection answers from <see cref="AttemptState.LastFailure"/>.</summary>
+        public static readonly AttemptOutcome GiveUp = new(null, TryAnother: false);
+
+        /// <summary>This pick was skipped without a handshake (full, circuit open): try the next one.</summary>
+        public static readonly AttemptOutcome Skip = new(null, TryAnother: true);
+    }
 
     private sealed class AttemptState
     {
+        private Uri? _target;
+        private string? _host;
+
         public AttemptState(BackendSelector owner, HttpContext context, ProxyConnectionContext connection, List<BackendState> available, KeyValuePair<string, string>[] identityHeaders)
         {
             IdentityHeaders = identityHeaders;
@@ -135,5 +143,17 @@ internal sealed partial class BackendSelector
         public AffinityTie? Tie { get; init; }
 
         public BackendState? Tied { get; init; }
+
+        /// <summary>Sets the handshake target of the current attempt; returns this state for the breaker's callback.</summary>
+        public AttemptState Aim(Uri target, string? host)
+        {
+            _target = target;
+            _host = host;
+            return this;
+        }
+
+        /// <summary>Runs the handshake with the target <see cref="Aim"/> set.</summary>
+        public Task<BackendConnectResult> ConnectAsync(CancellationToken cancellationToken)
+            => Owner._connector.ConnectAsync(Context, Connection.RouteModel, Connection.ClusterModel, IdentityHeaders, _target!, _host, cancellationToken);
     }
 }

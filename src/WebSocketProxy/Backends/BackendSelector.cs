@@ -75,9 +75,9 @@ internal sealed partial class BackendSelector
             return BackendSelection.ClientGone();
         }
 
-        if (outcome.Result.Succeeded && state.Chosen is not null)
+        if (outcome.Result is { Succeeded: true } connected && state.Chosen is not null)
         {
-            return BackendSelection.Connected(outcome.Result.Socket!, outcome.Result.Relay, state.Chosen);
+            return BackendSelection.Connected(connected.Socket!, connected.Relay, state.Chosen);
         }
 
         if (state.LastFailure is not { } last)

@@ -15,11 +15,31 @@ internal sealed partial class ProxySession
         PumpOutcome outcome;
         try
         {
-            outcome = RelaysFrames
-                ? await RelayAsync(source, direction == MessageDirection.ClientToBackend ? _clientRelay! : _backendRelay!)
-                : _pipeline.IsEmpty && _limits?.SendsNotices != true
+            if (RelaysFrames)
+            {
+                // The relay's wait is awaited here rather than in a method of its own: an idle session then holds one state
+                // machine per leg, not two. It returns only for a close frame or when the relay stopped (pings are answered inside).
+                Exception? failure = null;
+                var received = default(ValueWebSocketReceiveResult);
+                try
+                {
+                    received = await source.Socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                }
+                catch (Exception ex) when (IsSocketFailure(ex))
+                {
+                    failure = ex;
+                }
+
+                outcome = failure is null
+                    ? await RelayEndedAsync(source, direction == MessageDirection.ClientToBackend ? _clientRelay! : _backendRelay!, received)
+                    : PumpOutcome.SourceFailed(failure);
+            }
+            else
+            {
+                outcome = _pipeline.IsEmpty && _limits?.SendsNotices != true
                     ? await StreamAsync(source, destination, direction)
                     : await AssembleAsync(source, destination, direction);
+            }
         }
         catch (OperationCanceledException ex) when (Volatile.Read(ref _closing) != 0)
         {

@@ -27,21 +27,11 @@ internal sealed partial class ProxySession
         _backendRelay!.Start(_clientRelay, new RelayObserver(this, _backend, _client, MessageDirection.BackendToClient), _route.MaxMessageBytesFor(MessageDirection.BackendToClient), _bufferSize);
     }
 
-    private async Task<PumpOutcome> RelayAsync(SessionLeg source, FrameRelayStream relay)
+    /// <summary>What a relaying leg's pump ends with, once its WebSocket's receive returned <paramref name="received"/>.</summary>
+    private async ValueTask<PumpOutcome> RelayEndedAsync(SessionLeg source, FrameRelayStream relay, ValueWebSocketReceiveResult received)
     {
         var input = source.Socket;
-        ValueWebSocketReceiveResult result;
-        try
-        {
-            // Returns only for a close frame or when the relay stopped: pings and pongs are answered inside.
-            result = await input.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-        }
-        catch (Exception ex) when (IsSocketFailure(ex))
-        {
-            return PumpOutcome.SourceFailed(ex);
-        }
-
-        if (result.MessageType == WebSocketMessageType.Close)
+        if (received.MessageType == WebSocketMessageType.Close)
         {
             return PumpOutcome.SourceClosed(input.CloseStatus, input.CloseStatusDescription);
         }

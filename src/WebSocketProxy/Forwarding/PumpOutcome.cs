@@ -19,7 +19,8 @@ internal enum PumpOutcomeKind
 }
 
 /// <summary>How one pump of a session ended, and with what.</summary>
-internal readonly record struct PumpOutcome(PumpOutcomeKind Kind, WebSocketCloseStatus? Status, string? Reason, Exception? Error)
+/// <remarks>A class for the same reason as <see cref="Backends.BackendSelection"/>: a pump's task returns it.</remarks>
+internal sealed record PumpOutcome(PumpOutcomeKind Kind, WebSocketCloseStatus? Status, string? Reason, Exception? Error)
 {
     public static PumpOutcome SourceClosed(WebSocketCloseStatus? status, string? reason) => new(PumpOutcomeKind.SourceClosed, status, reason, null);
 

@@ -89,5 +89,5 @@ internal sealed class SessionRegistry
         }
     }
 
-    private readonly record struct LiveSession(Task Running, DateTimeOffset Started);
+    private sealed record LiveSession(Task Running, DateTimeOffset Started); // a class: see ConnectionConcurrencyLimiter.PartitionKey
 }

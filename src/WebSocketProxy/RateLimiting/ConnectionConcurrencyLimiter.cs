@@ -74,5 +74,6 @@ internal sealed class ConnectionConcurrencyLimiter : IConcurrentSessionLimiter, 
 
     public void Dispose() => _limiter.Dispose();
 
-    private readonly record struct PartitionKey(string Route, string Kind, string Value, int Limit);
+    /// <remarks>A class: a struct key makes the JIT compile the partitioned limiter and its dictionary again for it in every process.</remarks>
+    private sealed record PartitionKey(string Route, string Kind, string Value, int Limit);
 }
