@@ -16,6 +16,12 @@ internal static class EchoServer
 
     private static async Task EchoAsync(HttpContext context)
     {
+        if (context.Request.Path.Value?.EndsWith("/bulk", StringComparison.Ordinal) == true)
+        {
+            await BulkEchoServer.EchoAsync(context);
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;

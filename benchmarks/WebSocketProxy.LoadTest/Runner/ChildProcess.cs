@@ -17,6 +17,9 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>Gets or sets the variables a proxy process must not inherit from this tool (the load side's, <c>--load-env</c>).</summary>
+    public static IReadOnlyList<string> Unset { get; set; } = [];
+
     public static Task<ChildProcess> StartAsync(string mode, int? backendPort, string? cpuList, IReadOnlyDictionary<string, string> environment)
         => StartAsync(SelfCommand(), mode, backendPort, cpuList, environment);
 
@@ -34,6 +37,14 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             start.ArgumentList.Add("--backend-port");
             start.ArgumentList.Add(bp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (mode != "echo")
+        {
+            foreach (var key in Unset)
+            {
+                start.Environment.Remove(key); // the load side's variables: a proxy gets only what its options give it
+            }
         }
 
         foreach (var (key, value) in environment)

@@ -32,7 +32,7 @@ internal sealed class LoadTestOptions
 
     public string[] Targets { get; private set; } = ["direct", "yarp", "nginx", "wsp"];
 
-    public string[] Scenarios { get; private set; } = ["pingpong-64", "pingpong-1k", "paced-64", "stream-1k", "stream-64k", "connect", "idle", "sweep"];
+    public string[] Scenarios { get; private set; } = ["pingpong-64", "pingpong-1k", "paced-64", "stream-1k", "stream-64k", "burst-1k", "burst-64k", "connect", "idle", "sweep"];
 
     public bool Pin { get; private set; } = true;
 
@@ -46,6 +46,12 @@ internal sealed class LoadTestOptions
 
     /// <summary>Gets extra environment variables for the <c>wsp-before</c> target only.</summary>
     public Dictionary<string, string> WspBeforeEnvironment { get; } = [];
+
+    /// <summary>
+    /// Gets environment variables for the load side only: this tool's own process (set when it restarts itself pinned) and
+    /// the echo backend. The proxies never inherit them: a target gets a variable only from --proxy-env or its own option.
+    /// </summary>
+    public Dictionary<string, string> LoadEnvironment { get; } = [];
 
     public string? JsonPath { get; private set; } = "loadtest-results.json";
 
@@ -75,7 +81,8 @@ internal sealed class LoadTestOptions
           --sweep-seconds <s>       measured time per sweep point (default 3)
           --targets <a,b>           any of direct,yarp,nginx,wsp (default all; nginx is skipped
                                     when not installed: apt-get install nginx-light)
-          --scenarios <a,b>         any of pingpong-64,pingpong-1k,paced-64,stream-1k,stream-64k,connect,idle,sweep
+          --scenarios <a,b>         any of pingpong-64,pingpong-1k,paced-64,stream-1k,stream-64k,burst-1k,burst-64k,
+                                    connect,idle,sweep (burst: 16 frames per client write, bulk echo; see README)
           --wsp-before <dll>        also measure WebSocketProxy from another build of this tool (e.g. main's
                                     WebSocketProxy.LoadTest.dll) as target 'wsp-before', side by side
           --operator-options        start the .NET proxies with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
@@ -83,6 +90,8 @@ internal sealed class LoadTestOptions
           --proxy-env NAME=VALUE    extra environment variable for the .NET proxies (repeatable)
           --wsp-env NAME=VALUE      extra environment variable for the 'wsp' target only (repeatable)
           --wsp-before-env NAME=VALUE   the same for the 'wsp-before' target
+          --load-env NAME=VALUE     environment variable for the load side only: this tool (restarted pinned) and
+                                    the echo backend, never the proxies (repeatable; needs pinning to reach the tool)
           --no-pin                  do not pin with taskset (default: proxies on core 0, load + echo on core 1)
           --json <file> --markdown <file> --chart <file>   outputs ('-' to skip)
         WebSocketProxy.LoadTest echo|proxy-yarp|proxy-wsp --port <p> [--backend-port <p>] [--max-seconds <s>]
@@ -117,6 +126,7 @@ internal sealed class LoadTestOptions
                 case "--proxy-env": AddVariable(options.ProxyEnvironment, name, Next()); break;
                 case "--wsp-env": AddVariable(options.WspEnvironment, name, Next()); break;
                 case "--wsp-before-env": AddVariable(options.WspBeforeEnvironment, name, Next()); break;
+                case "--load-env": AddVariable(options.LoadEnvironment, name, Next()); break;
                 case "--json": options.JsonPath = NullIfDash(Next()); break;
                 case "--markdown": options.MarkdownPath = NullIfDash(Next()); break;
                 case "--chart": options.ChartPath = NullIfDash(Next()); break;

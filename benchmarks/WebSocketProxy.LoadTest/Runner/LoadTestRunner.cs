@@ -21,6 +21,7 @@ internal static class LoadTestRunner
 
         var proxyCores = pin ? "0" : null;
         var proxyEnvironment = new Dictionary<string, string>(options.ProxyEnvironment);
+        ChildProcess.Unset = [.. options.LoadEnvironment.Keys.Where(k => !options.ProxyEnvironment.ContainsKey(k))];
         if (options.OperatorOptions)
         {
             proxyEnvironment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
@@ -30,7 +31,12 @@ internal static class LoadTestRunner
         Console.WriteLine($"WebSocketProxy load test: {MachineCores} cores, pinned: {(pin ? "proxies on core 0, load + echo on core 1" : "no")}, operator options: {(options.OperatorOptions ? "on" : "off")}");
         Console.WriteLine($"warm-up {options.WarmupSeconds} s per target, {options.Seconds} s per measurement, {options.Rounds} rounds");
 
-        await using var echo = await ChildProcess.StartAsync("echo", null, null, new Dictionary<string, string>());
+        if (options.LoadEnvironment.Count > 0)
+        {
+            Console.WriteLine($"load side (this tool{(alreadyPinned ? string.Empty : ": not restarted, so not this process")} and the echo backend): {string.Join(", ", options.LoadEnvironment.Select(p => $"{p.Key}={p.Value}"))}");
+        }
+
+        await using var echo = await ChildProcess.StartAsync("echo", null, null, options.LoadEnvironment);
         var targets = new List<Target>();
         var children = new List<IAsyncDisposable>();
         try
@@ -184,6 +190,16 @@ internal static class LoadTestRunner
             yield return ("stream-64k", (s, t, r) => s.StreamAsync(t, "stream-64k", r, o.StreamConnections, 64 * 1024, o.Seconds));
         }
 
+        if (o.Runs("burst-1k"))
+        {
+            yield return ("burst-1k", (s, t, r) => s.BurstAsync(t, "burst-1k", r, o.StreamConnections, 1024, o.Seconds));
+        }
+
+        if (o.Runs("burst-64k"))
+        {
+            yield return ("burst-64k", (s, t, r) => s.BurstAsync(t, "burst-64k", r, o.StreamConnections, 64 * 1024, o.Seconds));
+        }
+
         if (o.Runs("connect"))
         {
             yield return ("connect", (s, t, r) => s.ConnectAsync(t, "connect", r, o.ConnectConcurrency, o.Seconds));
@@ -270,6 +286,11 @@ internal static class LoadTestRunner
         }
 
         start.Environment[PinnedVariable] = "1";
+        foreach (var (name, value) in options.LoadEnvironment)
+        {
+            start.Environment[name] = value; // read once by the runtime at start: this restart is where the load side gets them
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start taskset.");
         await process.WaitForExitAsync();
         return process.ExitCode;

@@ -11,7 +11,7 @@ namespace WebSocketProxy.Backends;
 /// unmasks them as it would the proxy's own); backend frames are unmasked, as a client expects them. A frame larger
 /// than the buffer is sent on in pieces, each a frame of its own with a header written into the buffer in front of it
 /// (the masking key rotated to the piece's offset), so the payload is still never touched; a piece waits for more of its
-/// frame until it holds 16 KiB or the buffer is nearly full, so small reads do not become small frames.
+/// frame until it holds 64 KiB or the buffer is nearly full, so small reads do not become small frames.
 /// </summary>
 /// <remarks>
 /// <para>The leg's own WebSocket stays on top and keeps everything that is not data: the relay hands it each control
@@ -34,10 +34,12 @@ internal sealed partial class FrameRelayStream : WrappingStream
     private const int MinimumRead = 4096;
 
     /// <summary>
-    /// A run is written once it would pass this size, even if the leg has more ready: larger writes only meet a full
-    /// socket buffer and complete asynchronously (the size <c>BackendWriteGathering</c> gathers up to, for the same reason).
+    /// A run is written once it would pass this size, even if the leg has more ready, and a piece of a large frame waits
+    /// for this much of it while the buffer has room: with the default buffer, what one read brought leaves in one write.
+    /// 16 KiB (the size <c>BackendWriteGathering</c> gathers up to) cost a burst of small frames four sends per read and
+    /// 1.5× YARP's CPU per message (benchmarks/README.md, "burst").
     /// </summary>
-    private const int MaxRun = 16 * 1024;
+    private const int MaxRun = 64 * 1024;
 
     private static readonly byte[] ExitFrameMasked = [0x82, 0x80, 0, 0, 0, 0];
     private static readonly byte[] ExitFrameUnmasked = [0x82, 0x00];
