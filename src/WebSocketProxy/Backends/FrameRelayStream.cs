@@ -33,6 +33,12 @@ internal sealed partial class FrameRelayStream : WrappingStream
     /// <summary>A read into less room than this writes the run and compacts the buffer first.</summary>
     private const int MinimumRead = 4096;
 
+    /// <summary>What Kestrel's socket transport receives at most per system call (one block of its memory pool).</summary>
+    private const int KestrelBlock = 4096;
+
+    /// <summary>Reads without a leave for Kestrel after one that did not pay (see <c>RelayReadAsync</c>).</summary>
+    private const int YieldBackoffReads = 64;
+
     /// <summary>
     /// A run is written once it would pass this size, even if the leg has more ready, and a piece of a large frame waits
     /// for this much of it while the buffer has room: with the default buffer, what one read brought leaves in one write.
@@ -52,6 +58,9 @@ internal sealed partial class FrameRelayStream : WrappingStream
     private long _maxMessageBytes;
     private bool _closeWritten;
     private bool _endOfStream;
+    private bool _readFilledBlock;
+    private bool _yielded;
+    private int _yieldBackoff;
 
     private byte[]? _buffer;
     private int _start;
@@ -184,6 +193,18 @@ internal sealed partial class FrameRelayStream : WrappingStream
                     continue; // the destination failed: the exit frame goes up
                 }
 
+                if (_receivesMasked && _readFilledBlock && _yieldBackoff == 0 && _runEnd > _runStart && !Thread.CurrentThread.IsThreadPoolThread)
+                {
+                    // On a socket event thread (Kestrel's inline scheduling) the client leg reads inside Kestrel's receive
+                    // loop, which takes one 4 KiB block per receive: a read that got a whole block suggests the socket holds
+                    // more of a burst. Leave once, so Kestrel queues it, and the run goes out in one send, not one per block.
+                    // A leave that did not gather another block is not tried again for a while (FillAsync): for a client
+                    // that trickles, the hop to the thread pool costs more than the sends it saves.
+                    _readFilledBlock = false;
+                    _yielded = true;
+                    await Task.Yield();
+                }
+
                 if (_buffer is null || _start == _end || _runEnd > _runStart)
                 {
                     // Between bursts: wait with a zero-byte read and, if it has to wait, without a buffer. Awaited here,
@@ -267,6 +288,17 @@ internal sealed partial class FrameRelayStream : WrappingStream
         }
 
         _end += read;
+        _readFilledBlock = read >= KestrelBlock;
+        if (_yielded)
+        {
+            _yielded = false;
+            _yieldBackoff = read >= KestrelBlock ? 0 : YieldBackoffReads;
+        }
+        else if (_yieldBackoff > 0)
+        {
+            _yieldBackoff--;
+        }
+
         return true;
     }
 

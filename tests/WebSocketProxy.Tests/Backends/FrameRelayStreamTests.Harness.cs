@@ -85,8 +85,13 @@ public sealed partial class FrameRelayStreamTests
         private readonly CapturingStream _capture = new();
 
         public RelayHarness(List<byte[]> chunks, bool receivesMasked = true, long maxMessageBytes = long.MaxValue, int bufferSize = 1024)
+            : this(new ChunkStream(chunks), receivesMasked, maxMessageBytes, bufferSize)
         {
-            Relay = new FrameRelayStream(new ChunkStream(chunks), receivesMasked);
+        }
+
+        public RelayHarness(Stream source, bool receivesMasked = true, long maxMessageBytes = long.MaxValue, int bufferSize = 1024)
+        {
+            Relay = new FrameRelayStream(source, receivesMasked);
             Peer = new FrameRelayStream(_capture, !receivesMasked);
             Relay.Start(Peer, Observer, maxMessageBytes, bufferSize);
             Peer.Start(Relay, new TestObserver(), long.MaxValue, bufferSize: 1024);
