@@ -110,11 +110,11 @@ internal sealed partial class ProxySession
                 break;
 
             case PumpOutcomeKind.DestinationFailed:
-                if (destination.CloseSent)
+                if (destination.CloseSent || destination.Socket.State is WebSocketState.CloseSent or WebSocketState.Closed)
                 {
-                    // Not a failure of the peer: this send lost the race with a close frame the proxy had already
-                    // sent on that leg (a size violation, a drain). Aborting would reset the connection and
-                    // destroy that close frame; read the source until its own close instead.
+                    // Not a failure of the peer: this send lost the race with a close frame already sent on that leg
+                    // (by the proxy: a size violation, a drain; or by the socket itself: 1002, 1007). Aborting would reset
+                    // the connection and destroy that close frame; read the source until its own close instead.
                     await DrainUntilCloseAsync(source.Socket);
                     break;
                 }

@@ -46,8 +46,10 @@ internal sealed partial class ProxySession
             if (exit.Status is WebSocketCloseStatus.ProtocolError or WebSocketCloseStatus.InvalidPayloadData)
             {
                 // What the WebSocket itself does on the message path: it fails the sender with 1002 or 1007, and the
-                // session treats the leg as failed (the other leg gets 1001 or 1014).
-                await FailSourceAsync(input, exit.Status);
+                // session treats the leg as failed (the other leg gets 1001 or 1014). Sent through the leg, so the session
+                // knows this leg's close is out: the other pump, whose next write to it then fails, must not reset the
+                // connection under that close frame (FinishAsync, DestinationFailed).
+                await source.TryCloseOutputAsync(exit.Status, string.Empty, _closeTimeout, _timeProvider);
                 return PumpOutcome.SourceFailed(new WebSocketException(WebSocketError.Faulted, exit.Reason));
             }
 
@@ -56,19 +58,6 @@ internal sealed partial class ProxySession
 
         Debug.Fail("A data frame reached the WebSocket of a relaying leg.");
         return PumpOutcome.Violation(WebSocketCloseStatus.InternalServerError, "Internal error");
-    }
-
-    private async Task FailSourceAsync(WebSocket source, WebSocketCloseStatus status)
-    {
-        using var timeout = new CancellationTokenSource(_closeTimeout, _timeProvider);
-        try
-        {
-            await source.CloseOutputAsync(status, string.Empty, timeout.Token);
-        }
-        catch (Exception ex) when (IsSocketFailure(ex))
-        {
-            // Gone already: the leg is failed either way.
-        }
     }
 
     /// <summary>One direction's view of the session for the relay: limits, counters, idle timer, send watchdog.</summary>

@@ -120,6 +120,46 @@ public sealed class FrameRelayTests
         close.CloseStatus.Should().Be(WebSocketCloseStatus.InvalidPayloadData);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // the message path: the client's WebSocket sends the 1007 itself
+    public async Task InvalidUtf8_WhileTheBackendStreams_SenderStillGets1007_NotAReset(bool relayFrames)
+    {
+        // The backend keeps sending while the proxy fails the client with 1007: the next message for the client finds its
+        // close frame sent. That must not reset the connection (a reset destroys the close frame before the client reads it).
+        var ct = Ws.Timeout();
+        await using var backend = await TestBackend.StartAsync(BackendHandlers.Accept(async (b, socket, _) =>
+        {
+            var closed = BackendHandlers.EchoLoopAsync(b, socket); // reads until the proxy's close and answers it (nothing reaches it to echo)
+            try
+            {
+                while (!closed.IsCompleted && socket.State == WebSocketState.Open)
+                {
+                    await socket.SendAsync("tick"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+                    await Task.Delay(1, CancellationToken.None);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or IOException)
+            {
+                // The proxy closed this leg.
+            }
+
+            await closed;
+        }));
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => o.RelayFrames = relayFrames);
+
+        for (var attempt = 0; attempt < 30; attempt++)
+        {
+            using var client = await Ws.ConnectAsync(gateway.Ws("/ws"), ct);
+            (await client.ReceiveMessageAsync(ct)).Text.Should().Be("tick");
+            await client.SendAsync(new byte[] { 0x61, 0xFF, 0x62 }, WebSocketMessageType.Text, true, ct);
+
+            var close = await client.ReceiveCloseAsync(ct);
+
+            close.CloseStatus.Should().Be(WebSocketCloseStatus.InvalidPayloadData, $"attempt {attempt}");
+        }
+    }
+
     [Fact]
     public async Task InvalidUtf8_FromTheBackend_ClientGets1014_BackendGets1007()
     {
