@@ -44,25 +44,7 @@ internal sealed partial class Scenarios
                 loops[i] = BurstLoopAsync(streams[i], batch, perBatch, end, inWindow, total, i, deadline.Token);
             }
 
-            var errors = await CountFailuresAsync(loops);
-            var cpu1 = Cpu(target);
-            var load1 = LoadCpu();
-            var runtime1 = await RuntimeSnapshot.ReadAsync(_invoker, target);
-            return new Measurement
-            {
-                Scenario = scenario,
-                Target = target.Name,
-                Round = round,
-                Connections = connections,
-                Operations = Sum(inWindow),
-                Seconds = seconds,
-                ProxyCpuUsPerOp = PerOp(cpu0, cpu1, Sum(total)),
-                LoadCpuUsPerOp = PerOp(load0, load1, Sum(total)),
-                AllocatedKbPerOp = RuntimeSnapshot.KbPerOp(runtime0, runtime1, Sum(total)),
-                Collections = RuntimeSnapshot.Collections(runtime0, runtime1),
-                ProxyPeakWorkingSetKb = Peak(target),
-                Errors = errors,
-            };
+            return await ThroughputMeasurementAsync(scenario, target, round, connections, seconds, loops, inWindow, total, cpu0, load0, runtime0);
         }
         finally
         {
@@ -78,10 +60,10 @@ internal sealed partial class Scenarios
         // At most ~256 KiB in flight per connection, as in the stream scenarios.
         using var window = new SemaphoreSlim(Math.Max(2 * perBatch, 256 * 1024 / (batch.Length / perBatch)));
         using var writes = new SemaphoreSlim(1, 1); // the sender's batches and the reader's pongs
-        long sent = 0;
         var sender = Task.Run(
             async () =>
             {
+                long sent = 0;
                 while (Stopwatch.GetTimestamp() < end)
                 {
                     for (var i = 0; i < perBatch; i++)
@@ -94,28 +76,12 @@ internal sealed partial class Scenarios
                 }
 
                 await WriteAsync(stream, writes, MaskedFrame(RawFrames.Binary, EndMarker), cancellationToken); // its echo ends the reader
+                return sent;
             },
             cancellationToken);
 
         var reader = new BurstReader(stream, writes);
-        long received = 0;
-        while (await reader.NextMessageAsync(cancellationToken) != EndMarker.Length)
-        {
-            window.Release();
-            received++;
-            if (Stopwatch.GetTimestamp() < end)
-            {
-                inWindow[index]++;
-            }
-        }
-
-        await sender;
-        if (received != sent)
-        {
-            throw new WebSocketException(WebSocketError.Faulted, $"Sent {sent} messages, {received} came back.");
-        }
-
-        total[index] = received;
+        await CountEchoesAsync(() => reader.NextMessageAsync(cancellationToken), window, sender, end, inWindow, total, index);
     }
 
     private static async Task WriteAsync(NetworkStream stream, SemaphoreSlim writes, byte[] bytes, CancellationToken cancellationToken)

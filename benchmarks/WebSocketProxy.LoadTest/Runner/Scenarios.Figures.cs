@@ -34,6 +34,57 @@ internal sealed partial class Scenarios
         };
     }
 
+    /// <summary>Waits for the streaming loops and turns the echoed messages and the proxy's CPU into a <see cref="Measurement"/>.</summary>
+    /// <remarks>Operations are the messages echoed within the window; CPU and allocations are divided by all of them.</remarks>
+    private async Task<Measurement> ThroughputMeasurementAsync(string scenario, Target target, int round, int connections, double seconds, Task[] loops, long[] inWindow, long[] total, double? cpu0, double? load0, RuntimeSnapshot? runtime0)
+    {
+        var errors = await CountFailuresAsync(loops);
+        var cpu1 = Cpu(target);
+        var load1 = LoadCpu();
+        var runtime1 = await RuntimeSnapshot.ReadAsync(_invoker, target);
+        return new Measurement
+        {
+            Scenario = scenario,
+            Target = target.Name,
+            Round = round,
+            Connections = connections,
+            Operations = Sum(inWindow),
+            Seconds = seconds,
+            ProxyCpuUsPerOp = PerOp(cpu0, cpu1, Sum(total)),
+            LoadCpuUsPerOp = PerOp(load0, load1, Sum(total)),
+            AllocatedKbPerOp = RuntimeSnapshot.KbPerOp(runtime0, runtime1, Sum(total)),
+            Collections = RuntimeSnapshot.Collections(runtime0, runtime1),
+            ProxyPeakWorkingSetKb = Peak(target),
+            Errors = errors,
+        };
+    }
+
+    /// <summary>
+    /// Reads echoes until the one-byte end marker comes back (every message sent in the window has then been echoed),
+    /// freeing a place in the sender's window for each; checks that every message sent came back.
+    /// </summary>
+    private static async Task CountEchoesAsync(Func<ValueTask<long>> nextMessage, SemaphoreSlim window, Task<long> sender, long end, long[] inWindow, long[] total, int index)
+    {
+        long received = 0;
+        while (await nextMessage() != EndMarker.Length)
+        {
+            window.Release();
+            received++;
+            if (Stopwatch.GetTimestamp() < end)
+            {
+                inWindow[index]++;
+            }
+        }
+
+        var sent = await sender;
+        if (received != sent)
+        {
+            throw new WebSocketException(WebSocketError.Faulted, $"Sent {sent} messages, {received} came back.");
+        }
+
+        total[index] = received;
+    }
+
     private static async Task<long> CountFailuresAsync(Task[] loops)
     {
         long errors = 0;

@@ -115,12 +115,12 @@ internal sealed partial class Scenarios
 
     private static async Task StreamLoopAsync(ClientWebSocket socket, byte[] payload, long end, long[] inWindow, long[] total, int index, CancellationToken cancellationToken)
     {
-        long sent = 0;
         // At most ~256 KiB in flight per connection: a fast sender cannot starve its reader or bloat socket buffers.
         using var window = new SemaphoreSlim(Math.Max(4, 256 * 1024 / payload.Length));
         var sender = Task.Run(
             async () =>
             {
+                long sent = 0;
                 while (Stopwatch.GetTimestamp() < end)
                 {
                     await window.WaitAsync(cancellationToken);
@@ -130,29 +130,12 @@ internal sealed partial class Scenarios
 
                 // A one-byte message marks the end: its echo tells the reader that nothing more is in flight.
                 await socket.SendAsync(EndMarker, WebSocketMessageType.Binary, true, cancellationToken);
+                return sent;
             },
             cancellationToken);
 
         var buffer = new byte[64 * 1024];
-        long received = 0;
-        // Read until the end marker came back: every message sent in the window has then been echoed.
-        while (await ReceiveMessageAsync(socket, buffer, cancellationToken) != EndMarker.Length)
-        {
-            window.Release();
-            received++;
-            if (Stopwatch.GetTimestamp() < end)
-            {
-                inWindow[index]++;
-            }
-        }
-
-        await sender;
-        if (received != sent)
-        {
-            throw new WebSocketException(WebSocketError.Faulted, $"Sent {sent} messages, {received} came back.");
-        }
-
-        total[index] = received;
+        await CountEchoesAsync(async () => await ReceiveMessageAsync(socket, buffer, cancellationToken), window, sender, end, inWindow, total, index);
     }
 
     private async Task ConnectLoopAsync(Target target, byte[] payload, long end, List<long> latencies, CancellationToken cancellationToken)

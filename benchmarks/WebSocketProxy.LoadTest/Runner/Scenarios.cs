@@ -71,26 +71,7 @@ internal sealed partial class Scenarios : IDisposable
                 loops[i] = StreamLoopAsync(sockets[i], payload, end, inWindow, total, i, deadline.Token);
             }
 
-            var errors = await CountFailuresAsync(loops);
-            var cpu1 = Cpu(target);
-            var load1 = LoadCpu();
-            var counted = Sum(inWindow);
-            var runtime1 = await RuntimeSnapshot.ReadAsync(_invoker, target);
-            return new Measurement
-            {
-                Scenario = scenario,
-                Target = target.Name,
-                Round = round,
-                Connections = connections,
-                Operations = counted,
-                Seconds = seconds,
-                ProxyCpuUsPerOp = PerOp(cpu0, cpu1, Sum(total)),
-                LoadCpuUsPerOp = PerOp(load0, load1, Sum(total)),
-                AllocatedKbPerOp = RuntimeSnapshot.KbPerOp(runtime0, runtime1, Sum(total)),
-                Collections = RuntimeSnapshot.Collections(runtime0, runtime1),
-                ProxyPeakWorkingSetKb = Peak(target),
-                Errors = errors,
-            };
+            return await ThroughputMeasurementAsync(scenario, target, round, connections, seconds, loops, inWindow, total, cpu0, load0, runtime0);
         }
         finally
         {

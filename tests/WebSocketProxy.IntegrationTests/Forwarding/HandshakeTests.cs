@@ -41,23 +41,12 @@ public sealed class HandshakeTests
     public async Task Connect_BackendNeverAnswers_Returns504AfterConnectTimeout()
     {
         var ct = Ws.Timeout();
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var accepted = new List<Socket>();
-        _ = Task.Run(async () =>
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                accepted.Add(await listener.AcceptSocketAsync(ct)); // accept and say nothing
-            }
-        }, ct);
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var silent = new SilentListener();
 
-        await using var gateway = await TestGateway.StartAsync(new Uri($"ws://127.0.0.1:{port}/ws"), cluster: c => c with { ConnectTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var gateway = await TestGateway.StartAsync(new Uri($"ws://127.0.0.1:{silent.Port}/ws"), cluster: c => c with { ConnectTimeout = TimeSpan.FromMilliseconds(300) });
         var (status, _) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
 
         status.Should().Be(504);
-        listener.Stop();
     }
 
     [Theory]

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,24 +37,12 @@ public sealed class SessionFootprintTests
     public async Task Connect_SecureBackendNeverAnswersTls_Returns504AfterConnectTimeout()
     {
         var ct = Ws.Timeout();
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var accepted = new List<Socket>();
-        _ = Task.Run(async () =>
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                accepted.Add(await listener.AcceptSocketAsync(ct)); // accept, read nothing, answer no ClientHello
-            }
-        }, ct);
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var silent = new SilentListener(); // no answer to the ClientHello
 
-        await using var gateway = await TestGateway.StartAsync(new Uri($"wss://127.0.0.1:{port}/ws"), cluster: c => c with { ConnectTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var gateway = await TestGateway.StartAsync(new Uri($"wss://127.0.0.1:{silent.Port}/ws"), cluster: c => c with { ConnectTimeout = TimeSpan.FromMilliseconds(300) });
         var (status, _) = await Ws.TryConnectAsync(gateway.Ws("/ws"), ct);
 
         status.Should().Be(504);
-        listener.Stop();
-        accepted.ForEach(s => s.Dispose());
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
