@@ -3,10 +3,10 @@ using Microsoft.AspNetCore.Http.Features;
 namespace WebSocketProxy.LoadTest.Hosts;
 
 /// <summary>
-/// The echo behind the <c>burst</c> scenarios (<c>/ws/bulk</c>): the WebSocket handshake done by hand on Kestrel's upgrade
+/// The echo behind the <c>burst</c> scenarios (any path ending in <c>/bulk</c>): the WebSocket handshake done by hand on Kestrel's upgrade
 /// stream, then every read answered with one write holding the echo of each whole frame it completed (unmasked, same
-/// opcode and FIN; a ping gets its pong, a close its close). It costs the load side a fraction of a WebSocket per
-/// message, so a burst measures the proxy rather than the echo.
+/// opcode and FIN; a ping gets its pong, a close its close). It costs the load side less per message than a WebSocket
+/// echo does, which leaves more of the load core to the client.
 /// </summary>
 internal static class BulkEchoServer
 {

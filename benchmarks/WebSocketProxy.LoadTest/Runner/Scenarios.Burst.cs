@@ -7,11 +7,11 @@ using WebSocketProxy.LoadTest.Hosts;
 namespace WebSocketProxy.LoadTest.Runner;
 
 /// <content>
-/// The burst scenarios: streaming where the load side is not the bottleneck. A .NET client pays a socket write per
-/// message and the Kestrel echo a read and a write per message, so on two cores the streaming scenarios measure the
-/// load core as much as the proxy. Here each connection writes 16 frames (2 at 64 KiB) per socket write over a hand-made
-/// handshake and the bulk echo (<see cref="BulkEchoServer"/>) answers each read with one write: every message is still
-/// its own WebSocket frame through the proxy, but the load side's cost per message falls below a proxy's.
+/// The burst scenarios: a client that writes many frames at once (a game tick, a batch of events). A .NET client pays a
+/// socket write per message and the Kestrel echo a read and a write per message; here each connection writes 16 frames
+/// (2 at 64 KiB) per socket write over a hand-made handshake and the bulk echo (<see cref="BulkEchoServer"/>) answers
+/// each read with one write: every message is still its own WebSocket frame through the proxy, and the load side costs
+/// about what a proxy does per message (four loopback hops of the same bytes), so at 1 KiB its core still bounds the rate.
 /// </content>
 internal sealed partial class Scenarios
 {
