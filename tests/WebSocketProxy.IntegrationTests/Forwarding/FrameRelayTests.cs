@@ -120,10 +120,8 @@ public sealed class FrameRelayTests
         close.CloseStatus.Should().Be(WebSocketCloseStatus.InvalidPayloadData);
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)] // the message path: the client's WebSocket sends the 1007 itself
-    public async Task InvalidUtf8_WhileTheBackendStreams_SenderStillGets1007_NotAReset(bool relayFrames)
+    [Fact]
+    public async Task InvalidUtf8_WhileTheBackendStreams_SenderStillGets1007_NotAReset()
     {
         // The backend keeps sending while the proxy fails the client with 1007: the next message for the client finds its
         // close frame sent. That must not reset the connection (a reset destroys the close frame before the client reads it).
@@ -146,7 +144,7 @@ public sealed class FrameRelayTests
 
             await closed;
         }));
-        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => o.RelayFrames = relayFrames);
+        await using var gateway = await TestGateway.StartAsync(backend.WsUri(), options: o => o.RelayFrames = true);
 
         for (var attempt = 0; attempt < 30; attempt++)
         {
