@@ -89,5 +89,5 @@ internal sealed class SessionRegistry
         }
     }
 
-    private sealed record LiveSession(Task Running, DateTimeOffset Started); // a class: see ConnectionConcurrencyLimiter.PartitionKey
+    private sealed record LiveSession(Task Running, DateTimeOffset Started); // a class: see docs/architecture.md, "what crosses an await on the set-up path is a class"
 }
